@@ -1,0 +1,312 @@
+/**
+ * BaseTokenizer: the one interface every tokenizer implements, so training, sampling and statistics code
+ * never needs to know which tokenizer it is handed.
+ *
+ * Subclasses supply the vocabulary lookups, `encode`, `decode`, `tokenize` and persistence; the base class
+ * owns the special-token bookkeeping and batch encoding (padding, truncation, attention masks, tensors).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as path from 'node:path';
+import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
+
+export interface EncodeOptions {
+  /** Add the tokenizer's BOS/EOS around the text where it defines them (character and byte tokenizers do). */
+  addSpecialTokens?: boolean;
+}
+
+export interface DecodeOptions {
+  /** Drop special tokens from the text. */
+  skipSpecialTokens?: boolean;
+}
+
+export type PaddingStrategy = boolean | 'longest' | 'max_length' | 'do_not_pad';
+
+export interface BatchEncodeOptions extends EncodeOptions {
+  /**
+   * Right padding with the pad id. `true`: to `maxLength` when given, else to the longest row (the
+   * reference rule); `'longest'`: to the longest row; `'max_length'`: to `maxLength` (default
+   * `modelMaxLength`). Rows already longer than the target are left as they are unless truncated.
+   */
+  padding?: PaddingStrategy;
+  /** Cut every row to `maxLength` (defaults to `modelMaxLength` when truncating without a length). */
+  truncation?: boolean;
+  maxLength?: number;
+  /** `'tf'` returns int32 tensors of shape [batch, length] instead of nested arrays. */
+  returnTensors?: 'tf';
+}
+
+export interface BatchEncoding {
+  inputIds: number[][];
+  attentionMask: number[][];
+}
+
+export interface TensorBatchEncoding {
+  inputIds: tf.Tensor2D;
+  attentionMask: tf.Tensor2D;
+}
+
+export type SpecialTokenName = 'padToken' | 'eosToken' | 'bosToken' | 'unkToken';
+
+/** Token ids as accepted by `decode`: any array-like of integers or a tensor of ids. */
+export type TokenIds = ArrayLike<number> | tf.Tensor;
+
+/** Keys written to `tokenizer_config.json`; `tokenizer_type` tells `loadTokenizer` which class to build. */
+export interface TokenizerConfigFile {
+  tokenizer_type: string;
+  vocab_size?: number;
+  unk_token?: string | null;
+  pad_token?: string | null;
+  bos_token?: string | null;
+  eos_token?: string | null;
+  additional_special_tokens?: string[];
+  model_max_length?: number;
+  [key: string]: unknown;
+}
+
+export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
+
+export abstract class BaseTokenizer {
+  /** Registry key and `tokenizer_type` in saved files; each concrete class overrides it. */
+  static readonly tokenizerType: string = 'base';
+
+  /** Longest sequence a model using this tokenizer should see; truncation uses it when no length is given. */
+  modelMaxLength = 1024;
+
+  readonly #specials: Record<SpecialTokenName, string | null> = {
+    padToken: null,
+    eosToken: null,
+    bosToken: null,
+    unkToken: null,
+  };
+  readonly #specialIds: Record<SpecialTokenName, number | null> = {
+    padToken: null,
+    eosToken: null,
+    bosToken: null,
+    unkToken: null,
+  };
+
+  /** Number of ids (the largest id + 1 for contiguous vocabularies). */
+  abstract get vocabSize(): number;
+
+  abstract encode(text: string, options?: EncodeOptions): number[];
+  abstract decode(ids: TokenIds, options?: DecodeOptions): string;
+  /** The token strings `encode` would produce ids for (display form for byte-level tokenizers). */
+  abstract tokenize(text: string): string[];
+  /** Exact vocabulary lookup: `undefined` when the token is not in the vocabulary. */
+  abstract tokenToId(token: string): number | undefined;
+  /** Exact reverse lookup: `undefined` for an id outside the vocabulary. */
+  abstract idToToken(id: number): string | undefined;
+  /** A copy of the vocabulary, token string → id. */
+  abstract getVocab(): Map<string, number>;
+  /** Writes the tokenizer's files into `dir` (created if needed); `tokenizer_config.json` is written last. */
+  abstract savePretrained(dir: string): void;
+
+  /** Every special token string this tokenizer knows, in id order where that is defined. */
+  get allSpecialTokens(): string[] {
+    const out: string[] = [];
+    for (const name of ['unkToken', 'padToken', 'bosToken', 'eosToken'] as const) {
+      const token = this.#specials[name];
+      if (token !== null && !out.includes(token)) out.push(token);
+    }
+    return out;
+  }
+
+  get allSpecialIds(): number[] {
+    return this.allSpecialTokens.map((t) => this.tokenToId(t)).filter((id): id is number => id !== undefined);
+  }
+
+  get padToken(): string | null {
+    return this.#specials.padToken;
+  }
+  set padToken(token: string | null) {
+    this.setSpecialToken('padToken', token);
+  }
+  get eosToken(): string | null {
+    return this.#specials.eosToken;
+  }
+  set eosToken(token: string | null) {
+    this.setSpecialToken('eosToken', token);
+  }
+  get bosToken(): string | null {
+    return this.#specials.bosToken;
+  }
+  set bosToken(token: string | null) {
+    this.setSpecialToken('bosToken', token);
+  }
+  get unkToken(): string | null {
+    return this.#specials.unkToken;
+  }
+  set unkToken(token: string | null) {
+    this.setSpecialToken('unkToken', token);
+  }
+  get padTokenId(): number | null {
+    return this.#specialIds.padToken;
+  }
+  get eosTokenId(): number | null {
+    return this.#specialIds.eosToken;
+  }
+  get bosTokenId(): number | null {
+    return this.#specialIds.bosToken;
+  }
+  get unkTokenId(): number | null {
+    return this.#specialIds.unkToken;
+  }
+
+  /**
+   * Sets a special token and keeps its id in sync. A token missing from the vocabulary is an error:
+   * mapping it to the unknown id (as the reference does) would make padding indistinguishable from text.
+   */
+  protected setSpecialToken(name: SpecialTokenName, token: string | null): void {
+    if (token === null) {
+      this.#specials[name] = null;
+      this.#specialIds[name] = null;
+      return;
+    }
+    const id = this.tokenToId(token);
+    if (id === undefined) {
+      throw new Error(`${name} ${JSON.stringify(token)} is not in the ${this.constructor.name} vocabulary`);
+    }
+    this.#specials[name] = token;
+    this.#specialIds[name] = id;
+  }
+
+  /** Re-reads the special ids after a vocabulary change (special strings stay as they are). */
+  protected refreshSpecialIds(): void {
+    for (const name of Object.keys(this.#specials) as SpecialTokenName[]) {
+      this.setSpecialToken(name, this.#specials[name]);
+    }
+  }
+
+  /** Token(s) to id(s); unknown tokens map to the unk id, or raise when the tokenizer has none. */
+  convertTokensToIds(tokens: string): number;
+  convertTokensToIds(tokens: readonly string[]): number[];
+  convertTokensToIds(tokens: string | readonly string[]): number | number[] {
+    const one = (token: string): number => {
+      const id = this.tokenToId(token);
+      if (id !== undefined) return id;
+      if (this.unkTokenId !== null) return this.unkTokenId;
+      throw new Error(`token ${JSON.stringify(token)} is not in the vocabulary and the tokenizer has no unk token`);
+    };
+    return typeof tokens === 'string' ? one(tokens) : tokens.map(one);
+  }
+
+  /** Id(s) to token string(s); unknown ids map to the unk string, or raise when there is none. */
+  convertIdsToTokens(ids: number): string;
+  convertIdsToTokens(ids: readonly number[]): string[];
+  convertIdsToTokens(ids: number | readonly number[]): string | string[] {
+    const one = (id: number): string => {
+      const token = this.idToToken(id);
+      if (token !== undefined) return token;
+      if (this.unkToken !== null) return this.unkToken;
+      throw new Error(`id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+    };
+    return typeof ids === 'number' ? one(ids) : ids.map(one);
+  }
+
+  /**
+   * Encodes several texts into a rectangular (when padded or truncated) batch. Semantics follow the
+   * reference `__call__`, with encode options forwarded and a clear error instead of a ragged tensor.
+   */
+  encodeBatch(texts: readonly string[], options: BatchEncodeOptions & { returnTensors: 'tf' }): TensorBatchEncoding;
+  encodeBatch(texts: readonly string[], options?: BatchEncodeOptions): BatchEncoding;
+  encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): BatchEncoding | TensorBatchEncoding {
+    const rows = this.encodeMany(texts, { addSpecialTokens: options.addSpecialTokens ?? false });
+    return padBatch(rows, options, this);
+  }
+
+  /** Encodes each text; subclasses override to spread large batches over worker threads. */
+  protected encodeMany(texts: readonly string[], options: EncodeOptions): number[][] {
+    return texts.map((t) => this.encode(t, options));
+  }
+
+  /** Concatenation of `decode` over each row. */
+  decodeBatch(rows: readonly TokenIds[], options?: DecodeOptions): string[] {
+    return rows.map((r) => this.decode(r, options));
+  }
+
+  /** Fields every tokenizer writes to `tokenizer_config.json`. */
+  protected baseConfig(): TokenizerConfigFile {
+    return {
+      tokenizer_type: (this.constructor as typeof BaseTokenizer).tokenizerType,
+      vocab_size: this.vocabSize,
+      unk_token: this.unkToken,
+      pad_token: this.padToken,
+      bos_token: this.bosToken,
+      eos_token: this.eosToken,
+      model_max_length: this.modelMaxLength,
+    };
+  }
+}
+
+/** Reads ids given as an array-like or a tensor into a plain number array (integers checked). */
+export function idsToArray(ids: TokenIds): number[] {
+  const values = ids instanceof tf.Tensor ? Array.from(ids.dataSync()) : Array.from(ids);
+  for (const id of values) {
+    if (!Number.isInteger(id)) throw new Error(`token ids must be integers, got ${id}`);
+  }
+  return values;
+}
+
+/** Pads/truncates encoded rows per the BatchEncodeOptions rules; the one implementation for every tokenizer. */
+export function padBatch(
+  rows: number[][],
+  options: BatchEncodeOptions,
+  tokenizer: Pick<BaseTokenizer, 'padTokenId' | 'modelMaxLength'>,
+): BatchEncoding | TensorBatchEncoding {
+  const { padding = false, truncation = false, returnTensors, maxLength } = options;
+  if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength <= 0)) {
+    throw new Error(`maxLength must be a positive integer, got ${maxLength}`);
+  }
+  const cut = truncation ? rows.map((r) => r.slice(0, maxLength ?? tokenizer.modelMaxLength)) : rows;
+  const longest = cut.reduce((m, r) => Math.max(m, r.length), 0);
+  // `true` keeps the reference rule (pad to maxLength when given, else the longest row).
+  let target: number | null = null;
+  if (padding === true) target = maxLength ?? longest;
+  else if (padding === 'longest') target = longest;
+  else if (padding === 'max_length') target = maxLength ?? tokenizer.modelMaxLength;
+  let inputIds = cut;
+  let attentionMask = cut.map((r) => r.map(() => 1));
+  if (target !== null && cut.some((r) => r.length < target)) {
+    const pad = tokenizer.padTokenId;
+    if (pad === null) throw new Error('padding requested but the tokenizer has no pad token (set padToken)');
+    inputIds = cut.map((r) => (r.length < target ? r.concat(new Array<number>(target - r.length).fill(pad)) : r));
+    attentionMask = cut.map((r) =>
+      r.length < target ? r.map(() => 1).concat(new Array<number>(target - r.length).fill(0)) : r.map(() => 1),
+    );
+  }
+  if (returnTensors === 'tf') {
+    const lengths = new Set(inputIds.map((r) => r.length));
+    if (lengths.size > 1) {
+      throw new Error(
+        `cannot build a tensor from rows of unequal lengths (${[...lengths].join(', ')}); use padding: true or truncation`,
+      );
+    }
+    const width = inputIds[0]?.length ?? 0;
+    return {
+      inputIds: tf.tensor2d(inputIds.flat(), [inputIds.length, width], 'int32'),
+      attentionMask: tf.tensor2d(attentionMask.flat(), [attentionMask.length, width], 'int32'),
+    };
+  }
+  return { inputIds, attentionMask };
+}
+
+/**
+ * Reads and checks `tokenizer_config.json` in `dir`: the directory must exist, the file must parse, and
+ * `tokenizer_type` must be present (and equal `expectedType` when given).
+ */
+export function readTokenizerConfig(dir: string, expectedType?: string): TokenizerConfigFile {
+  requireDirectory(dir, 'tokenizer directory');
+  const file = path.join(dir, TOKENIZER_CONFIG_FILE);
+  const json = readJsonFile(file, 'tokenizer config');
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new FileError(file, 'expected a JSON object');
+  }
+  const config = json as TokenizerConfigFile;
+  if (typeof config.tokenizer_type !== 'string') {
+    throw new FileError(file, 'missing string field "tokenizer_type"');
+  }
+  if (expectedType !== undefined && config.tokenizer_type !== expectedType) {
+    throw new FileError(file, `tokenizer_type is "${config.tokenizer_type}", expected "${expectedType}"`);
+  }
+  return config;
+}
