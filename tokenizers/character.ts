@@ -1,0 +1,179 @@
+/**
+ * CharacterTokenizer: one id per Unicode code point, with the reference's special ids
+ * `<unk>`=0, `<pad>`=1, `<bos>`=2, `<eos>`=3 followed by any additional specials.
+ */
+import * as path from 'node:path';
+import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
+import {
+  BaseTokenizer,
+  type DecodeOptions,
+  type EncodeOptions,
+  idsToArray,
+  readTokenizerConfig,
+  TOKENIZER_CONFIG_FILE,
+  type TokenIds,
+} from './base.js';
+
+export interface CharacterTokenizerOptions {
+  /** token → id; defaults to the special tokens alone (ids 0…k−1). */
+  vocab?: Record<string, number> | Map<string, number>;
+  unkToken?: string;
+  padToken?: string;
+  bosToken?: string;
+  eosToken?: string;
+  additionalSpecialTokens?: string[];
+  maxLength?: number;
+}
+
+export class CharacterTokenizer extends BaseTokenizer {
+  static override readonly tokenizerType: string = 'character';
+
+  readonly additionalSpecialTokens: readonly string[];
+  #vocab = new Map<string, number>();
+  #idToToken = new Map<number, string>();
+  readonly #specialList: readonly string[];
+
+  constructor(options: CharacterTokenizerOptions = {}) {
+    super();
+    const unk = options.unkToken ?? '<unk>';
+    const pad = options.padToken ?? '<pad>';
+    const bos = options.bosToken ?? '<bos>';
+    const eos = options.eosToken ?? '<eos>';
+    this.additionalSpecialTokens = [...(options.additionalSpecialTokens ?? [])];
+    this.#specialList = [...new Set([unk, pad, bos, eos, ...this.additionalSpecialTokens])];
+    const vocab =
+      options.vocab === undefined
+        ? new Map(this.#specialList.map((t, i) => [t, i]))
+        : new Map(options.vocab instanceof Map ? options.vocab : Object.entries(options.vocab));
+    this.#setVocab(vocab);
+    if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
+    this.unkToken = unk;
+    this.padToken = pad;
+    this.bosToken = bos;
+    this.eosToken = eos;
+  }
+
+  #setVocab(vocab: Map<string, number>): void {
+    const idToToken = new Map<number, string>();
+    for (const [token, id] of vocab) {
+      if (!Number.isInteger(id) || id < 0) throw new Error(`vocabulary id for ${JSON.stringify(token)} must be a non-negative integer, got ${id}`);
+      const previous = idToToken.get(id);
+      if (previous !== undefined) throw new Error(`vocabulary id ${id} is used by both ${JSON.stringify(previous)} and ${JSON.stringify(token)}`);
+      idToToken.set(id, token);
+    }
+    for (const special of this.#specialList) {
+      if (!vocab.has(special)) throw new Error(`vocabulary is missing the special token ${JSON.stringify(special)}`);
+    }
+    this.#vocab = vocab;
+    this.#idToToken = idToToken;
+  }
+
+  /** Number of entries; ids may be non-contiguous when a vocabulary is supplied by the user. */
+  get vocabSize(): number {
+    return this.#vocab.size;
+  }
+
+  override get allSpecialTokens(): string[] {
+    return [...this.#specialList];
+  }
+
+  /**
+   * Rebuilds the vocabulary from `texts`: specials keep ids 0…k−1, then every new code point gets the next
+   * id in first-seen order (the reference's order), or in code-point order with `sorted`.
+   */
+  buildVocabFromTexts(texts: Iterable<string>, options: { sorted?: boolean } = {}): Map<string, number> {
+    const seen = new Set<string>();
+    for (const text of texts) for (const ch of text) if (!this.#specialList.includes(ch)) seen.add(ch);
+    const chars = [...seen];
+    if (options.sorted) chars.sort((a, b) => a.codePointAt(0)! - b.codePointAt(0)!);
+    const vocab = new Map<string, number>(this.#specialList.map((t, i) => [t, i]));
+    for (const ch of chars) vocab.set(ch, vocab.size);
+    this.#setVocab(vocab);
+    this.refreshSpecialIds();
+    return new Map(vocab);
+  }
+
+  tokenize(text: string): string[] {
+    return Array.from(text);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.#vocab.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.#idToToken.get(id);
+  }
+
+  getVocab(): Map<string, number> {
+    return new Map(this.#vocab);
+  }
+
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    const unk = this.unkTokenId!;
+    const ids: number[] = [];
+    if (options.addSpecialTokens) ids.push(this.bosTokenId!);
+    for (const ch of text) ids.push(this.#vocab.get(ch) ?? unk);
+    if (options.addSpecialTokens) ids.push(this.eosTokenId!);
+    return ids;
+  }
+
+  decode(ids: TokenIds, options: DecodeOptions = {}): string {
+    const skip = options.skipSpecialTokens ? new Set(this.#specialList) : null;
+    let out = '';
+    for (const id of idsToArray(ids)) {
+      const token = this.#idToToken.get(id) ?? this.unkToken!;
+      if (skip?.has(token)) continue;
+      out += token;
+    }
+    return out;
+  }
+
+  savePretrained(dir: string): void {
+    writeJsonAtomic(path.join(dir, 'vocab.json'), Object.fromEntries(this.#vocab));
+    writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
+      ...this.baseConfig(),
+      additional_special_tokens: [...this.additionalSpecialTokens],
+    });
+  }
+
+  static fromPretrained(dir: string): CharacterTokenizer {
+    const config = readTokenizerConfig(dir, CharacterTokenizer.tokenizerType);
+    const vocabFile = path.join(dir, 'vocab.json');
+    const vocab = readJsonFile(vocabFile, 'vocabulary');
+    if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab)) throw new FileError(vocabFile, 'expected a JSON object of token → id');
+    const entries = Object.entries(vocab as Record<string, unknown>);
+    for (const [token, id] of entries) {
+      if (!Number.isInteger(id)) throw new FileError(vocabFile, `id of ${JSON.stringify(token)} is not an integer`);
+    }
+    const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+    const str = (key: string): string | undefined => {
+      const v = config[key];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string') throw new FileError(configFile, `"${key}" must be a string`);
+      return v;
+    };
+    const extra = config.additional_special_tokens ?? [];
+    if (!Array.isArray(extra) || extra.some((t) => typeof t !== 'string')) {
+      throw new FileError(configFile, '"additional_special_tokens" must be an array of strings');
+    }
+    let tokenizer: CharacterTokenizer;
+    try {
+      tokenizer = new CharacterTokenizer({
+        vocab: new Map(entries as Array<[string, number]>),
+        unkToken: str('unk_token'),
+        padToken: str('pad_token'),
+        bosToken: str('bos_token'),
+        eosToken: str('eos_token'),
+        additionalSpecialTokens: extra,
+        maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
+      });
+    } catch (error) {
+      throw new FileError(vocabFile, (error as Error).message);
+    }
+    if (config.vocab_size !== undefined && config.vocab_size !== tokenizer.vocabSize) {
+      throw new FileError(configFile, `vocab_size is ${config.vocab_size} but vocab.json has ${tokenizer.vocabSize} entries`);
+    }
+    return tokenizer;
+  }
+}

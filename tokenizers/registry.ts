@@ -1,0 +1,56 @@
+/**
+ * The tokenizer registry: built-in tokenizers by name, user plugins, and loading a saved tokenizer by the
+ * `tokenizer_type` recorded in its `tokenizer_config.json`.
+ */
+import { isSubclassOf, Registry } from '../utils/registry.js';
+import { BaseTokenizer, readTokenizerConfig } from './base.js';
+import { ByteLevelTokenizer } from './byte-level.js';
+import { CharacterTokenizer } from './character.js';
+
+/** What a registered tokenizer class provides: a constructor taking one options object and a loader. */
+export interface TokenizerClass<T extends BaseTokenizer = BaseTokenizer> {
+  // biome-ignore lint/suspicious/noExplicitAny: each tokenizer defines its own options type
+  new (options?: any): T;
+  readonly tokenizerType: string;
+  fromPretrained(dir: string): T;
+}
+
+export const tokenizerRegistry = new Registry<TokenizerClass>({
+  kind: 'tokenizer',
+  check: (ctor) => {
+    if (!isSubclassOf(ctor, BaseTokenizer)) return 'it is not a subclass of BaseTokenizer';
+    if (typeof (ctor as TokenizerClass).fromPretrained !== 'function') return 'it has no static fromPretrained(dir)';
+    return null;
+  },
+});
+
+tokenizerRegistry.register('character', CharacterTokenizer);
+tokenizerRegistry.register('byte', ByteLevelTokenizer);
+
+/**
+ * Registers a tokenizer class under `name`. Set a static `tokenizerType` equal to `name` so that saved
+ * copies load back through `loadTokenizer`.
+ */
+export function registerTokenizer(name: string, ctor: TokenizerClass): void {
+  tokenizerRegistry.register(name, ctor);
+}
+
+export function unregisterTokenizer(name: string): void {
+  tokenizerRegistry.unregister(name);
+}
+
+export function listTokenizers(): string[] {
+  return tokenizerRegistry.list();
+}
+
+/** A new tokenizer of the registered type `name` (`char` is accepted for `character`). */
+export function createTokenizer(name: string, options?: object): BaseTokenizer {
+  const Ctor = tokenizerRegistry.get(name === 'char' ? 'character' : name);
+  return new Ctor(options);
+}
+
+/** Loads a saved tokenizer, dispatching on `tokenizer_type` in `dir/tokenizer_config.json`. */
+export function loadTokenizer(dir: string): BaseTokenizer {
+  const { tokenizer_type: type } = readTokenizerConfig(dir);
+  return tokenizerRegistry.get(type).fromPretrained(dir);
+}
