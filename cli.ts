@@ -6,7 +6,9 @@ import { listTokenizers } from './index.js';
 const program = new Command();
 program
   .name('cleangpt')
-  .description('Tokenizer and small-language-model research: train tokenizers and transformers, sample, analyse.')
+  .description(
+    'Tokenizer and small-language-model research: train tokenizers and transformers, sample, analyse.',
+  )
   .showHelpAfterError();
 
 const tokenizers = program.command('tokenizers').description('train, inspect and apply tokenizers');

@@ -11,15 +11,15 @@ import {
   IsNumber,
   IsObject,
   IsOptional,
+  IsString,
   Max,
   Min,
   MinLength,
-  IsString,
+  Validate,
   type ValidationArguments,
   type ValidationError,
   ValidatorConstraint,
   type ValidatorConstraintInterface,
-  Validate,
   validateSync,
 } from 'class-validator';
 

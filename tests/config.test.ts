@@ -3,7 +3,14 @@ import { ConfigError, GPTConfig } from '../config.js';
 describe('GPTConfig', () => {
   test('defaults match the reference', () => {
     const c = new GPTConfig();
-    expect(c.toJSON()).toMatchObject({ blockSize: 128, nLayer: 6, nHead: 6, nEmbd: 384, dropout: 0.1, bias: false });
+    expect(c.toJSON()).toMatchObject({
+      blockSize: 128,
+      nLayer: 6,
+      nHead: 6,
+      nEmbd: 384,
+      dropout: 0.1,
+      bias: false,
+    });
   });
   test('one error lists every bad field', () => {
     let err: unknown;

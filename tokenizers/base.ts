@@ -5,8 +5,9 @@
  * Subclasses supply the vocabulary lookups, `encode`, `decode`, `tokenize` and persistence; the base class
  * owns the special-token bookkeeping and batch encoding (padding, truncation, attention masks, tensors).
  */
-import * as tf from '@tensorflow/tfjs-core';
+
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
 import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
 
 export interface EncodeOptions {
@@ -185,7 +186,9 @@ export abstract class BaseTokenizer {
       const id = this.tokenToId(token);
       if (id !== undefined) return id;
       if (this.unkTokenId !== null) return this.unkTokenId;
-      throw new Error(`token ${JSON.stringify(token)} is not in the vocabulary and the tokenizer has no unk token`);
+      throw new Error(
+        `token ${JSON.stringify(token)} is not in the vocabulary and the tokenizer has no unk token`,
+      );
     };
     return typeof tokens === 'string' ? one(tokens) : tokens.map(one);
   }
@@ -207,9 +210,15 @@ export abstract class BaseTokenizer {
    * Encodes several texts into a rectangular (when padded or truncated) batch. Semantics follow the
    * reference `__call__`, with encode options forwarded and a clear error instead of a ragged tensor.
    */
-  encodeBatch(texts: readonly string[], options: BatchEncodeOptions & { returnTensors: 'tf' }): TensorBatchEncoding;
+  encodeBatch(
+    texts: readonly string[],
+    options: BatchEncodeOptions & { returnTensors: 'tf' },
+  ): TensorBatchEncoding;
   encodeBatch(texts: readonly string[], options?: BatchEncodeOptions): BatchEncoding;
-  encodeBatch(texts: readonly string[], options: BatchEncodeOptions = {}): BatchEncoding | TensorBatchEncoding {
+  encodeBatch(
+    texts: readonly string[],
+    options: BatchEncodeOptions = {},
+  ): BatchEncoding | TensorBatchEncoding {
     const rows = this.encodeMany(texts, { addSpecialTokens: options.addSpecialTokens ?? false });
     return padBatch(rows, options, this);
   }
@@ -269,9 +278,13 @@ export function padBatch(
   if (target !== null && cut.some((r) => r.length < target)) {
     const pad = tokenizer.padTokenId;
     if (pad === null) throw new Error('padding requested but the tokenizer has no pad token (set padToken)');
-    inputIds = cut.map((r) => (r.length < target ? r.concat(new Array<number>(target - r.length).fill(pad)) : r));
+    inputIds = cut.map((r) =>
+      r.length < target ? r.concat(new Array<number>(target - r.length).fill(pad)) : r,
+    );
     attentionMask = cut.map((r) =>
-      r.length < target ? r.map(() => 1).concat(new Array<number>(target - r.length).fill(0)) : r.map(() => 1),
+      r.length < target
+        ? r.map(() => 1).concat(new Array<number>(target - r.length).fill(0))
+        : r.map(() => 1),
     );
   }
   if (returnTensors === 'tf') {

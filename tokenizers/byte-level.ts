@@ -110,7 +110,8 @@ export class ByteLevelTokenizer extends BaseTokenizer {
         continue;
       }
       const special = this.specialTokens[id - 256];
-      if (special === undefined) throw new Error(`id ${id} is outside the byte-level vocabulary (size ${this.vocabSize})`);
+      if (special === undefined)
+        throw new Error(`id ${id} is outside the byte-level vocabulary (size ${this.vocabSize})`);
       flush();
       if (!options.skipSpecialTokens) out += special;
     }
@@ -130,8 +131,9 @@ export class ByteLevelTokenizer extends BaseTokenizer {
     });
   }
 
+  /** Loads `dir`; called on a subclass it builds that subclass (so plugins inherit loading). */
   static fromPretrained(dir: string): ByteLevelTokenizer {
-    const config = readTokenizerConfig(dir, ByteLevelTokenizer.tokenizerType);
+    const config = readTokenizerConfig(dir, this.tokenizerType);
     const file = path.join(dir, TOKENIZER_CONFIG_FILE);
     const str = (key: string): string | undefined => {
       const v = config[key];
@@ -143,7 +145,7 @@ export class ByteLevelTokenizer extends BaseTokenizer {
     if (!Array.isArray(extra) || extra.some((t) => typeof t !== 'string')) {
       throw new FileError(file, '"additional_special_tokens" must be an array of strings');
     }
-    const tokenizer = new ByteLevelTokenizer({
+    const tokenizer = new this({
       padToken: str('pad_token'),
       bosToken: str('bos_token'),
       eosToken: str('eos_token'),
@@ -151,9 +153,11 @@ export class ByteLevelTokenizer extends BaseTokenizer {
       maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
     });
     if (config.vocab_size !== undefined && config.vocab_size !== tokenizer.vocabSize) {
-      throw new FileError(file, `vocab_size is ${config.vocab_size} but the tokenizer has ${tokenizer.vocabSize} ids`);
+      throw new FileError(
+        file,
+        `vocab_size is ${config.vocab_size} but the tokenizer has ${tokenizer.vocabSize} ids`,
+      );
     }
     return tokenizer;
   }
 }
-

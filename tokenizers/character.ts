@@ -56,13 +56,20 @@ export class CharacterTokenizer extends BaseTokenizer {
   #setVocab(vocab: Map<string, number>): void {
     const idToToken = new Map<number, string>();
     for (const [token, id] of vocab) {
-      if (!Number.isInteger(id) || id < 0) throw new Error(`vocabulary id for ${JSON.stringify(token)} must be a non-negative integer, got ${id}`);
+      if (!Number.isInteger(id) || id < 0)
+        throw new Error(
+          `vocabulary id for ${JSON.stringify(token)} must be a non-negative integer, got ${id}`,
+        );
       const previous = idToToken.get(id);
-      if (previous !== undefined) throw new Error(`vocabulary id ${id} is used by both ${JSON.stringify(previous)} and ${JSON.stringify(token)}`);
+      if (previous !== undefined)
+        throw new Error(
+          `vocabulary id ${id} is used by both ${JSON.stringify(previous)} and ${JSON.stringify(token)}`,
+        );
       idToToken.set(id, token);
     }
     for (const special of this.#specialList) {
-      if (!vocab.has(special)) throw new Error(`vocabulary is missing the special token ${JSON.stringify(special)}`);
+      if (!vocab.has(special))
+        throw new Error(`vocabulary is missing the special token ${JSON.stringify(special)}`);
     }
     this.#vocab = vocab;
     this.#idToToken = idToToken;
@@ -137,14 +144,17 @@ export class CharacterTokenizer extends BaseTokenizer {
     });
   }
 
+  /** Loads `dir`; called on a subclass it builds that subclass (so plugins inherit loading). */
   static fromPretrained(dir: string): CharacterTokenizer {
-    const config = readTokenizerConfig(dir, CharacterTokenizer.tokenizerType);
+    const config = readTokenizerConfig(dir, this.tokenizerType);
     const vocabFile = path.join(dir, 'vocab.json');
     const vocab = readJsonFile(vocabFile, 'vocabulary');
-    if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab)) throw new FileError(vocabFile, 'expected a JSON object of token → id');
+    if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab))
+      throw new FileError(vocabFile, 'expected a JSON object of token → id');
     const entries = Object.entries(vocab as Record<string, unknown>);
     for (const [token, id] of entries) {
-      if (!Number.isInteger(id)) throw new FileError(vocabFile, `id of ${JSON.stringify(token)} is not an integer`);
+      if (!Number.isInteger(id))
+        throw new FileError(vocabFile, `id of ${JSON.stringify(token)} is not an integer`);
     }
     const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
     const str = (key: string): string | undefined => {
@@ -159,7 +169,7 @@ export class CharacterTokenizer extends BaseTokenizer {
     }
     let tokenizer: CharacterTokenizer;
     try {
-      tokenizer = new CharacterTokenizer({
+      tokenizer = new this({
         vocab: new Map(entries as Array<[string, number]>),
         unkToken: str('unk_token'),
         padToken: str('pad_token'),
@@ -172,7 +182,10 @@ export class CharacterTokenizer extends BaseTokenizer {
       throw new FileError(vocabFile, (error as Error).message);
     }
     if (config.vocab_size !== undefined && config.vocab_size !== tokenizer.vocabSize) {
-      throw new FileError(configFile, `vocab_size is ${config.vocab_size} but vocab.json has ${tokenizer.vocabSize} entries`);
+      throw new FileError(
+        configFile,
+        `vocab_size is ${config.vocab_size} but vocab.json has ${tokenizer.vocabSize} entries`,
+      );
     }
     return tokenizer;
   }

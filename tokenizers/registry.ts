@@ -19,7 +19,8 @@ export const tokenizerRegistry = new Registry<TokenizerClass>({
   kind: 'tokenizer',
   check: (ctor) => {
     if (!isSubclassOf(ctor, BaseTokenizer)) return 'it is not a subclass of BaseTokenizer';
-    if (typeof (ctor as TokenizerClass).fromPretrained !== 'function') return 'it has no static fromPretrained(dir)';
+    if (typeof (ctor as TokenizerClass).fromPretrained !== 'function')
+      return 'it has no static fromPretrained(dir)';
     return null;
   },
 });

@@ -20,7 +20,10 @@ export class FileError extends Error {
 }
 
 function temporarySibling(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  return path.join(
+    path.dirname(target),
+    `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
 }
 
 /** Writes `data` to `file` atomically (temp file + rename), creating parent directories. */
@@ -63,7 +66,10 @@ export function decodeUtf8Strict(bytes: Uint8Array, file: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new FileError(file, `not valid UTF-8 (first malformed sequence at byte offset ${firstInvalidUtf8Offset(bytes)})`);
+    throw new FileError(
+      file,
+      `not valid UTF-8 (first malformed sequence at byte offset ${firstInvalidUtf8Offset(bytes)})`,
+    );
   }
 }
 

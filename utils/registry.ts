@@ -47,7 +47,9 @@ export class Registry<T> {
       throw new RegistryError(`${this.kind} name must be a non-empty string`);
     }
     if (this.has(name)) {
-      throw new RegistryError(`${this.kind} "${name}" is already registered; unregister it first or pick another name`);
+      throw new RegistryError(
+        `${this.kind} "${name}" is already registered; unregister it first or pick another name`,
+      );
     }
     const problem = this.#check?.(entry) ?? null;
     if (problem !== null) throw new RegistryError(`cannot register ${this.kind} "${name}": ${problem}`);

@@ -1,0 +1,88 @@
+/**
+ * Enforces the design's dependency direction:
+ * cli.ts/examples → index.ts → trainers, inference, utils → model, tokenizers → config.ts.
+ * Leaf helpers in utils/ (files importing nothing from the project) may be used by every layer.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const LAYER_DIRS = ['tokenizers', 'model', 'trainers', 'inference', 'utils', 'examples', 'bench'];
+
+function sourceFiles(): string[] {
+  const out = ['config.ts', 'index.ts', 'cli.ts'];
+  const walk = (dir: string): void => {
+    if (!fs.existsSync(path.join(root, dir))) return;
+    for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(rel);
+      else if (entry.name.endsWith('.ts')) out.push(rel);
+    }
+  };
+  for (const d of LAYER_DIRS) walk(d);
+  return out;
+}
+
+/** Project-relative paths of the project modules a file imports (static and dynamic imports). */
+function projectImports(file: string): string[] {
+  const text = fs.readFileSync(path.join(root, file), 'utf8');
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+    (m) => m[1]!,
+  );
+  return specs.map((s) => path.normalize(path.join(path.dirname(file), s)).replace(/\.js$/, '.ts'));
+}
+
+const files = sourceFiles();
+const imports = new Map(files.map((f) => [f, projectImports(f)]));
+const topFolder = (f: string): string => (f.includes(path.sep) ? f.split(path.sep)[0]! : f);
+const leafUtils = new Set(files.filter((f) => topFolder(f) === 'utils' && imports.get(f)!.length === 0));
+
+function violations(layer: string, allowed: (target: string) => boolean): string[] {
+  return files
+    .filter((f) => topFolder(f) === layer)
+    .flatMap((f) =>
+      imports
+        .get(f)!
+        .filter((t) => !allowed(t))
+        .map((t) => `${f} imports ${t}`),
+    );
+}
+
+describe('dependency direction', () => {
+  test('config.ts imports nothing from the project', () => {
+    expect(imports.get('config.ts')).toEqual([]);
+  });
+
+  test('tokenizers import only tokenizers, config.ts and leaf utils', () => {
+    expect(
+      violations('tokenizers', (t) => topFolder(t) === 'tokenizers' || t === 'config.ts' || leafUtils.has(t)),
+    ).toEqual([]);
+  });
+
+  test('the model imports only model, config.ts and leaf utils', () => {
+    expect(
+      violations('model', (t) => topFolder(t) === 'model' || t === 'config.ts' || leafUtils.has(t)),
+    ).toEqual([]);
+  });
+
+  test('nothing in the library imports the CLI, examples or benchmarks', () => {
+    const library = files.filter((f) => !['cli.ts', 'examples', 'bench'].includes(topFolder(f)));
+    const bad = library.flatMap((f) =>
+      imports
+        .get(f)!
+        .filter((t) => ['cli.ts', 'examples', 'bench'].includes(topFolder(t)))
+        .map((t) => `${f} imports ${t}`),
+    );
+    expect(bad).toEqual([]);
+  });
+
+  test('trainers, inference and utils never import index.ts', () => {
+    for (const layer of ['trainers', 'inference', 'utils', 'model', 'tokenizers']) {
+      expect(violations(layer, (t) => t !== 'index.ts')).toEqual([]);
+    }
+  });
+
+  test('examples use only the public API', () => {
+    expect(violations('examples', (t) => t === 'index.ts')).toEqual([]);
+  });
+});
