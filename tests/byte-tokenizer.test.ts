@@ -42,6 +42,17 @@ describe('ByteLevelTokenizer', () => {
     expect(() => t.decode([300])).toThrow(/id 300 is outside the byte-level vocabulary/);
   });
 
+  test('encodeIterable equals encode for any cut, including inside surrogate pairs', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), fc.integer({ min: 1, max: 7 }), (s, k) => {
+        const pieces: string[] = [];
+        for (let i = 0; i < s.length; i += k) pieces.push(s.slice(i, i + k));
+        const streamed = [...t.encodeIterable(pieces, { addSpecialTokens: true })].flat();
+        expect(streamed).toEqual(t.encode(s, { addSpecialTokens: true }));
+      }),
+    );
+  });
+
   test('save and load through the registry', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-byte-'));
     const custom = new ByteLevelTokenizer({ additionalSpecialTokens: ['<mask>'], maxLength: 512 });

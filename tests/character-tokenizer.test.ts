@@ -81,6 +81,14 @@ describe('CharacterTokenizer', () => {
     expect(t.encode('\ud800')).toHaveLength(1);
   });
 
+  test('encodeIterable streams with the same ids as encode, even when a cut splits a surrogate pair', () => {
+    const text = 'a😀b𠀀c';
+    const t = new CharacterTokenizer();
+    t.buildVocabFromTexts([text]);
+    const pieces = text.split(''); // every UTF-16 unit alone: each astral character is cut in half
+    expect([...t.encodeIterable(pieces)].flat()).toEqual(t.encode(text));
+  });
+
   test('savePretrained → fromPretrained reproduces vocabulary, specials and modelMaxLength', () => {
     const t = new CharacterTokenizer({ additionalSpecialTokens: ['<sep>'], maxLength: 256 });
     t.buildVocabFromTexts(['héllo wörld \ud800 😀']);

@@ -70,6 +70,12 @@ export abstract class BaseTokenizer {
   /** Registry key and `tokenizer_type` in saved files; each concrete class overrides it. */
   static readonly tokenizerType: string = 'base';
 
+  /**
+   * True when each code point encodes independently of its neighbours (character, byte tokenizers), so
+   * `encodeIterable` can stream piece by piece instead of buffering the whole text.
+   */
+  protected readonly contextFree: boolean = false;
+
   /** Longest sequence a model using this tokenizer should see; truncation uses it when no length is given. */
   modelMaxLength = 1024;
 
@@ -228,6 +234,34 @@ export abstract class BaseTokenizer {
     return texts.map((t) => this.encode(t, options));
   }
 
+  /**
+   * Encodes text that arrives in pieces (lines, file chunks) and yields ids in order; the concatenated
+   * output equals `encode(pieces.join(''), options)`. Context-free tokenizers stream (holding back only a
+   * surrogate pair cut between pieces); others buffer the whole text unless they override this.
+   */
+  *encodeIterable(
+    pieces: Iterable<string>,
+    options: EncodeOptions = {},
+  ): Generator<number[], void, undefined> {
+    if (!this.contextFree) {
+      let text = '';
+      for (const piece of pieces) text += piece;
+      yield this.encode(text, options);
+      return;
+    }
+    // Context-free tokenizers add exactly BOS … EOS with addSpecialTokens.
+    if (options.addSpecialTokens && this.bosTokenId !== null) yield [this.bosTokenId];
+    let carry = '';
+    for (const piece of pieces) {
+      const text = carry + piece;
+      const cut = endsWithHighSurrogate(text) ? text.length - 1 : text.length;
+      carry = text.slice(cut);
+      if (cut > 0) yield this.encode(text.slice(0, cut));
+    }
+    if (carry.length > 0) yield this.encode(carry);
+    if (options.addSpecialTokens && this.eosTokenId !== null) yield [this.eosTokenId];
+  }
+
   /** Concatenation of `decode` over each row. */
   decodeBatch(rows: readonly TokenIds[], options?: DecodeOptions): string[] {
     return rows.map((r) => this.decode(r, options));
@@ -245,6 +279,12 @@ export abstract class BaseTokenizer {
       model_max_length: this.modelMaxLength,
     };
   }
+}
+
+/** True when `text` ends with the first half of a surrogate pair (a streamed chunk cut mid-character). */
+export function endsWithHighSurrogate(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
 }
 
 /** Reads ids given as an array-like or a tensor into a plain number array (integers checked). */

@@ -32,6 +32,7 @@ const utf8Replace = new TextDecoder('utf-8', { fatal: false });
 
 export class ByteLevelTokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'byte';
+  protected override readonly contextFree = true;
 
   /** Specials in id order: ids 256, 257, …. */
   readonly specialTokens: readonly string[];

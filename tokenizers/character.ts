@@ -27,6 +27,7 @@ export interface CharacterTokenizerOptions {
 
 export class CharacterTokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'character';
+  protected override readonly contextFree = true;
 
   readonly additionalSpecialTokens: readonly string[];
   #vocab = new Map<string, number>();

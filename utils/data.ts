@@ -1,0 +1,265 @@
+/**
+ * Corpus reading and one-time tokenization into a binary token file.
+ *
+ * Sources: plain text (one document per file, or split on a separator), JSONL (text field found
+ * automatically), Parquet (Hugging Face dataset shards, via hyparquet) and folders of such files. Text is
+ * streamed in chunks, so corpora larger than memory tokenize in constant memory (for tokenizers that
+ * stream; see BaseTokenizer.encodeIterable).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import type { BaseTokenizer } from '../tokenizers/base.js';
+import { FileError, firstInvalidUtf8Offset } from './fs.js';
+import { TokenFileWriter } from './token-file.js';
+
+/** Text fields tried in order when a JSONL/Parquet source does not name one. */
+export const TEXT_FIELDS = ['text', 'story', 'content'] as const;
+
+const TEXT_EXTENSIONS = new Set(['.txt', '.md', '.text', '']);
+const JSONL_EXTENSIONS = new Set(['.jsonl', '.ndjson']);
+
+export interface ReadOptions {
+  /** JSONL/Parquet field holding the text (default: the first of `text`, `story`, `content`). */
+  textField?: string;
+  /** Split plain-text files into documents on this string (default: each file is one document). */
+  documentSeparator?: string;
+  /** Chunk size in bytes for streaming plain text (default 1 MiB). */
+  chunkBytes?: number;
+}
+
+/** A document as a sequence of text pieces, so a huge document never has to be one string. */
+export type Document = Iterable<string>;
+
+/** Files under `inputs` (folders expanded recursively, sorted), each checked to exist. */
+export function expandInputs(inputs: readonly string[]): string[] {
+  if (inputs.length === 0) throw new Error('no data files given');
+  const out: string[] = [];
+  const visit = (p: string): void => {
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(p);
+    } catch {
+      throw new FileError(p, 'data file not found');
+    }
+    if (stat.isDirectory()) {
+      for (const name of fs.readdirSync(p).sort()) {
+        if (!name.startsWith('.')) visit(path.join(p, name));
+      }
+    } else out.push(p);
+  };
+  for (const input of inputs) visit(input);
+  return out;
+}
+
+/** Streams the UTF-8 text of a file in chunks, rejecting malformed UTF-8 with the byte offset. */
+export function* readTextChunks(file: string, chunkBytes = 1 << 20): Generator<string> {
+  const fd = fs.openSync(file, 'r');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const buffer = Buffer.allocUnsafe(chunkBytes);
+  let offset = 0;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, chunkBytes, offset);
+      const bytes = buffer.subarray(0, n);
+      let text: string;
+      try {
+        text = decoder.decode(bytes, { stream: n > 0 });
+      } catch {
+        const at = locateInvalidUtf8(fd, offset, chunkBytes);
+        throw new FileError(file, `not valid UTF-8 (malformed sequence at byte offset ${at})`);
+      }
+      if (text.length > 0) yield text;
+      if (n === 0) return;
+      offset += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * File offset of the first malformed UTF-8 sequence in the chunk read at `offset`; the scan starts at the
+ * lead byte of a character that may straddle the previous chunk's end.
+ */
+function locateInvalidUtf8(fd: number, offset: number, chunkBytes: number): number {
+  const before = Buffer.alloc(3);
+  const got = fs.readSync(fd, before, 0, Math.min(3, offset), offset - Math.min(3, offset));
+  let start = offset;
+  for (let k = 1; k <= got; k++) {
+    const b = before[got - k]!;
+    if ((b & 0xc0) !== 0x80) {
+      if (b >= 0xc0) start = offset - k;
+      break;
+    }
+  }
+  const buf = Buffer.alloc(chunkBytes + 3);
+  const n = fs.readSync(fd, buf, 0, buf.length, start);
+  return start + Math.max(0, firstInvalidUtf8Offset(buf.subarray(0, n)));
+}
+
+/** Splits streamed text on `separator`, yielding each document as its own piece iterable. */
+function* splitDocuments(chunks: Iterable<string>, separator: string): Generator<string[]> {
+  let pending = '';
+  for (const chunk of chunks) {
+    pending += chunk;
+    let at = pending.indexOf(separator);
+    while (at >= 0) {
+      const doc = pending.slice(0, at);
+      if (doc.trim().length > 0) yield [doc];
+      pending = pending.slice(at + separator.length);
+      at = pending.indexOf(separator);
+    }
+  }
+  if (pending.trim().length > 0) yield [pending];
+}
+
+function pickField(row: Record<string, unknown>, requested: string | undefined, where: string): string {
+  if (requested !== undefined) {
+    if (!(requested in row))
+      throw new Error(`${where}: no field "${requested}" (fields: ${Object.keys(row).join(', ')})`);
+    return requested;
+  }
+  for (const field of TEXT_FIELDS) if (typeof row[field] === 'string') return field;
+  const firstString = Object.keys(row).find((k) => typeof row[k] === 'string');
+  if (firstString !== undefined) return firstString;
+  throw new Error(
+    `${where}: no text field found (tried ${TEXT_FIELDS.join(', ')}; fields: ${Object.keys(row).join(', ')})`,
+  );
+}
+
+function* readJsonl(file: string, options: ReadOptions): Generator<Document> {
+  let field = options.textField;
+  let lineNo = 0;
+  let pending = '';
+  const handle = function* (line: string): Generator<Document> {
+    lineNo++;
+    if (line.trim().length === 0) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (error) {
+      throw new FileError(file, `line ${lineNo} is not valid JSON (${(error as Error).message})`);
+    }
+    if (row === null || typeof row !== 'object')
+      throw new FileError(file, `line ${lineNo} is not a JSON object`);
+    field ??= pickField(row as Record<string, unknown>, undefined, `${file} line ${lineNo}`);
+    const text = (row as Record<string, unknown>)[field];
+    if (typeof text !== 'string')
+      throw new FileError(file, `line ${lineNo}: field "${field}" is not a string`);
+    yield [text];
+  };
+  for (const chunk of readTextChunks(file, options.chunkBytes)) {
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) yield* handle(line);
+  }
+  yield* handle(pending);
+}
+
+async function* readParquet(file: string, options: ReadOptions): AsyncGenerator<Document> {
+  const buffer = await asyncBufferFromFile(file);
+  const metadata = await parquetMetadataAsync(buffer);
+  const names = metadata.schema.slice(1).map((s) => s.name);
+  const field = options.textField ?? TEXT_FIELDS.find((f) => names.includes(f));
+  if (field === undefined || !names.includes(field)) {
+    throw new FileError(
+      file,
+      `no text column ${options.textField ? `"${options.textField}"` : `(tried ${TEXT_FIELDS.join(', ')})`}; columns: ${names.join(', ')}`,
+    );
+  }
+  // One row group at a time keeps memory bounded by the shard's largest row group.
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = await parquetReadObjects({ file: buffer, metadata, columns: [field], rowStart, rowEnd });
+    for (const row of rows) {
+      const text = (row as Record<string, unknown>)[field];
+      if (typeof text === 'string' && text.length > 0) yield [text];
+    }
+    rowStart = rowEnd;
+  }
+}
+
+/** Every document of every input, in order (folders sorted by path). */
+export async function* readDocuments(
+  inputs: readonly string[],
+  options: ReadOptions = {},
+): AsyncGenerator<Document> {
+  for (const file of expandInputs(inputs)) {
+    const ext = path.extname(file).toLowerCase();
+    if (ext === '.parquet') yield* readParquet(file, options);
+    else if (JSONL_EXTENSIONS.has(ext)) yield* readJsonl(file, options);
+    else if (TEXT_EXTENSIONS.has(ext) || ext === '.json') {
+      if (ext === '.json')
+        throw new FileError(file, 'JSON files are not a text source; use JSONL (one object per line)');
+      const chunks = readTextChunks(file, options.chunkBytes);
+      if (options.documentSeparator) yield* splitDocuments(chunks, options.documentSeparator);
+      else yield chunks;
+    } else {
+      throw new FileError(
+        file,
+        `unsupported data file type "${ext}" (supported: .txt, .md, .jsonl, .ndjson, .parquet)`,
+      );
+    }
+  }
+}
+
+export interface TokenizeToFileOptions extends ReadOptions {
+  /** Called after each document with the running token count. */
+  onProgress?: (tokens: number, documents: number) => void;
+}
+
+export interface TokenizeToFileResult {
+  file: string;
+  numTokens: number;
+  numDocuments: number;
+  /** UTF-8 bytes of the text that was tokenized (for bits per byte). */
+  numBytes: number;
+}
+
+/**
+ * Tokenizes every document once into `outFile` (uint16 when the vocabulary fits, else uint32), with
+ * documents joined by the tokenizer's EOS id, and writes the metadata beside it.
+ */
+export async function tokenizeToFile(
+  tokenizer: BaseTokenizer,
+  inputs: readonly string[],
+  outFile: string,
+  options: TokenizeToFileOptions = {},
+): Promise<TokenizeToFileResult> {
+  const eos = tokenizer.eosTokenId;
+  if (eos === null) throw new Error('the tokenizer has no EOS token to separate documents; set eosToken');
+  const writer = new TokenFileWriter(outFile, tokenizer.vocabSize);
+  let numDocuments = 0;
+  let numBytes = 0;
+  try {
+    for await (const doc of readDocuments(inputs, options)) {
+      const counted = (function* () {
+        for (const piece of doc) {
+          numBytes += Buffer.byteLength(piece, 'utf8');
+          yield piece;
+        }
+      })();
+      if (numDocuments > 0) writer.write([eos]);
+      for (const ids of tokenizer.encodeIterable(counted)) writer.write(ids);
+      numDocuments++;
+      options.onProgress?.(writer.numTokens, numDocuments);
+    }
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+  if (writer.numTokens === 0) {
+    writer.abort();
+    throw new Error(`the dataset is empty: no text found in ${inputs.join(', ')}`);
+  }
+  writer.close({
+    numDocuments,
+    numBytes,
+    tokenizer: (tokenizer.constructor as { tokenizerType?: string }).tokenizerType ?? 'unknown',
+    eosTokenId: eos,
+  });
+  return { file: outFile, numTokens: writer.numTokens, numDocuments, numBytes };
+}
