@@ -1,0 +1,268 @@
+/**
+ * AdvancedTrainer: step-based training with gradient accumulation, AdamW with weight-decay groups,
+ * learning-rate schedules, periodic evaluation, early stopping, best-model tracking and atomic
+ * checkpoints with exact resume.
+ *
+ * Exactness of resume rests on three facts: the batch for (step, micro-step) is a pure function of the
+ * seed (DataLoader.batch), the learning rate is a pure function of the step (schedules.ts), and the
+ * optimizer moments and step count are saved with the weights.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone has no gradients; training needs them registered.
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import type { DataLoader } from '../utils/data-loader.js';
+import type { AdamW } from './adamw.js';
+import { BaseTrainer, type BaseTrainerOptions } from './base-trainer.js';
+import type { CheckpointStore } from './checkpoint.js';
+import { MetricsLog } from './metrics-log.js';
+import { learningRateAt, type ScheduleName } from './schedules.js';
+import type { EvalResult, TrainableModel, TrainerState } from './types.js';
+
+export interface AdvancedTrainerOptions extends BaseTrainerOptions {
+  maxSteps: number;
+  learningRate: number;
+  schedule?: ScheduleName;
+  warmupSteps?: number;
+  minLrRatio?: number;
+  /** Micro-batches per optimizer step; the gradient is their mean (equal to one batch that many times larger). */
+  gradAccum?: number;
+  /** Clip the global gradient norm to this value (off when undefined). */
+  clipGradNorm?: number;
+  /** Evaluate every N steps (and at the end); 0 disables periodic evaluation. */
+  evalInterval?: number;
+  /** Validation batches per evaluation (default: all). */
+  evalBatches?: number;
+  /** Stop after this many evaluations without improvement of the validation loss. */
+  earlyStoppingPatience?: number;
+  /** Checkpoint every N steps (and at the end) when a store is given. */
+  checkpointInterval?: number;
+  checkpoints?: CheckpointStore;
+  /** JSON Lines metrics file (`{"step","trainLoss","valLoss","valBpb","lr","tokPerSec"}`). */
+  metricsFile?: string;
+  /** Called after every optimizer step (progress bars). */
+  onStep?: (info: { step: number; maxSteps: number; loss: number; lr: number; tokPerSec: number }) => void;
+}
+
+export class TrainingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingError';
+  }
+}
+
+export class AdvancedTrainer extends BaseTrainer {
+  readonly options: AdvancedTrainerOptions;
+  bestValLoss = Number.POSITIVE_INFINITY;
+  readonly history: Array<{
+    step: number;
+    trainLoss: number;
+    valLoss: number | null;
+    valBpb: number | null;
+  }> = [];
+  #stopRequested = false;
+  #evalsWithoutImprovement = 0;
+
+  constructor(model: TrainableModel, data: DataLoader, optimizer: AdamW, options: AdvancedTrainerOptions) {
+    super(model, data, optimizer, options);
+    if (!Number.isInteger(options.maxSteps) || options.maxSteps < 1)
+      throw new Error(`maxSteps must be a positive integer, got ${options.maxSteps}`);
+    const accum = options.gradAccum ?? 1;
+    if (!Number.isInteger(accum) || accum < 1)
+      throw new Error(`gradAccum must be a positive integer, got ${accum}`);
+    this.options = options;
+  }
+
+  /** Ask the loop to stop after the current step; it then writes a checkpoint and returns (Ctrl-C). */
+  requestStop(): void {
+    this.#stopRequested = true;
+  }
+
+  /** Restores weights, optimizer state and counters from the store's latest checkpoint. */
+  async resume(): Promise<boolean> {
+    const store = this.options.checkpoints;
+    if (store === undefined) throw new Error('resume needs a checkpoint store');
+    const saved = await store.load(this.model, this.optimizer);
+    if (saved === null) return false;
+    this.state.step = saved.step;
+    this.bestValLoss = saved.bestValLoss;
+    this.#evalsWithoutImprovement = saved.evalsWithoutImprovement;
+    return true;
+  }
+
+  /** The (epoch, index) of micro-batch `micro` of optimizer step `step`. */
+  #batchAt(step: number, micro: number): { epoch: number; index: number } {
+    const accum = this.options.gradAccum ?? 1;
+    const perEpoch = this.data.batchesPerEpoch('train');
+    const k = step * accum + micro;
+    return { epoch: Math.floor(k / perEpoch), index: k % perEpoch };
+  }
+
+  /** One optimizer step; returns the mean micro-batch loss. */
+  step(step: number): number {
+    const accum = this.options.gradAccum ?? 1;
+    const params = this.model.namedParameters();
+    const byVariable = new Map(params.map((p) => [p.variable.name, p.name]));
+    const variables = params.map((p) => p.variable);
+    let lossSum = 0;
+    const summed: Record<string, tf.Tensor> = {};
+    try {
+      for (let micro = 0; micro < accum; micro++) {
+        const { epoch, index } = this.#batchAt(step, micro);
+        const batch = this.data.batch('train', epoch, index);
+        const { value, grads } = tf.tidy(() => {
+          const inputIds = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.blockSize], 'int32');
+          const targets = tf.tensor2d(batch.targets, [batch.batchSize, batch.blockSize], 'int32');
+          return tf.variableGrads(() => {
+            const out = this.model.forward({ inputIds, targets });
+            if (out.loss === undefined)
+              throw new Error('the model returned no loss for a batch with targets');
+            return out.loss;
+          }, variables);
+        });
+        const loss = value.dataSync()[0]!;
+        value.dispose();
+        if (!Number.isFinite(loss)) {
+          tf.dispose(grads);
+          throw new TrainingError(`non-finite training loss (${loss}) at step ${step + 1}; stopping`);
+        }
+        lossSum += loss;
+        for (const [variableName, g] of Object.entries(grads)) {
+          const name = byVariable.get(variableName)!;
+          const scaled = tf.div(g, accum);
+          g.dispose();
+          const previous = summed[name];
+          summed[name] = previous === undefined ? scaled : tf.add(previous, scaled);
+          if (previous !== undefined) {
+            previous.dispose();
+            scaled.dispose();
+          }
+        }
+      }
+      if (this.options.clipGradNorm !== undefined) clipByGlobalNorm(summed, this.options.clipGradNorm);
+      this.optimizer.learningRate = this.learningRate(step);
+      this.optimizer.applyGradients(summed);
+    } finally {
+      tf.dispose(Object.values(summed));
+    }
+    return lossSum / accum;
+  }
+
+  learningRate(step: number): number {
+    const o = this.options;
+    return learningRateAt(step, {
+      schedule: o.schedule ?? 'cosine',
+      learningRate: o.learningRate,
+      maxSteps: o.maxSteps,
+      warmupSteps: o.warmupSteps ?? 0,
+      minLrRatio: o.minLrRatio,
+    });
+  }
+
+  async train(): Promise<TrainerState> {
+    const o = this.options;
+    const log = o.metricsFile ? new MetricsLog(o.metricsFile, this.state.step > 0) : null;
+    const tokensPerStep = (o.gradAccum ?? 1) * this.data.batchSize * this.data.blockSize;
+    this.state.status = 'running';
+    this.model.training = true;
+    try {
+      await this.fire('onTrainBegin', this.state);
+      while (this.state.step < o.maxSteps && !this.#stopRequested) {
+        const step = this.state.step;
+        this.state.epoch = this.#batchAt(step, 0).epoch + 1;
+        await this.fire('onBatchBegin', step, this.state);
+        const started = performance.now();
+        const loss = this.step(step);
+        const tokPerSec = tokensPerStep / ((performance.now() - started) / 1000);
+        this.state.step = step + 1;
+        const lr = this.learningRate(step);
+        await this.fire('onBatchEnd', step, { ...this.state, loss });
+        o.onStep?.({ step: this.state.step, maxSteps: o.maxSteps, loss, lr, tokPerSec });
+        const last = this.state.step === o.maxSteps;
+        let val: EvalResult | null = null;
+        if (
+          (o.evalInterval ?? 0) > 0 &&
+          (this.state.step % o.evalInterval! === 0 || last) &&
+          this.data.numValBlocks > 0
+        ) {
+          val = await this.evaluate('val', o.evalBatches);
+          this.#track(val);
+        }
+        this.history.push({
+          step: this.state.step,
+          trainLoss: loss,
+          valLoss: val?.loss ?? null,
+          valBpb: val?.bitsPerByte ?? null,
+        });
+        log?.write({
+          step: this.state.step,
+          trainLoss: loss,
+          valLoss: val?.loss ?? null,
+          valBpb: val?.bitsPerByte ?? null,
+          lr,
+          tokPerSec,
+        });
+        if (val !== null && o.checkpoints !== undefined && val.loss === this.bestValLoss) {
+          await o.checkpoints.saveBest(this.model);
+        }
+        if (
+          o.checkpoints !== undefined &&
+          (o.checkpointInterval ?? 0) > 0 &&
+          this.state.step % o.checkpointInterval! === 0
+        ) {
+          await this.#checkpoint();
+        }
+        if (
+          o.earlyStoppingPatience !== undefined &&
+          this.#evalsWithoutImprovement >= o.earlyStoppingPatience
+        ) {
+          this.state.status = 'stopped';
+          this.state.stopReason = `early stopping: no validation improvement in ${o.earlyStoppingPatience} evaluations`;
+          break;
+        }
+      }
+      if (this.#stopRequested) {
+        this.state.status = 'stopped';
+        this.state.stopReason ??= 'stop requested';
+      }
+      if (this.state.status === 'running') this.state.status = 'completed';
+      if (o.checkpoints !== undefined) await this.#checkpoint();
+      await this.fire('onTrainEnd', this.state);
+      return this.state;
+    } catch (error) {
+      this.state.status = 'failed';
+      throw error;
+    } finally {
+      log?.close();
+    }
+  }
+
+  #track(val: EvalResult): void {
+    if (val.loss < this.bestValLoss) {
+      this.bestValLoss = val.loss;
+      this.#evalsWithoutImprovement = 0;
+    } else this.#evalsWithoutImprovement++;
+  }
+
+  async #checkpoint(): Promise<void> {
+    await this.options.checkpoints!.save(this.model, this.optimizer, {
+      step: this.state.step,
+      bestValLoss: this.bestValLoss,
+      evalsWithoutImprovement: this.#evalsWithoutImprovement,
+    });
+  }
+}
+
+/** Scales every gradient in place so that the global L2 norm is at most `maxNorm`; returns the norm. */
+export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): number {
+  const norm = tf.tidy(
+    () => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!,
+  );
+  if (norm > maxNorm) {
+    const scale = maxNorm / (norm + 1e-6);
+    for (const [name, g] of Object.entries(grads)) {
+      grads[name] = tf.mul(g, scale);
+      g.dispose();
+    }
+  }
+  return norm;
+}
