@@ -1,0 +1,99 @@
+/**
+ * Named sampling strategies in a registry, so generation code and users pick one by name and plugins
+ * add their own. Each strategy maps a [rows, V] logits buffer to one token id per row; the arithmetic is
+ * the model's (model/sampling.ts), so `generate` and these functions cannot disagree.
+ */
+import { argmax, createRng, type Rng, type SamplingOptions, sampleBatch } from '../model/sampling.js';
+import { Registry } from '../utils/registry.js';
+
+export { createRng, filterLogits, softmax } from '../model/sampling.js';
+export type { Rng, SamplingOptions };
+
+/** A strategy: logits [rows·V] → ids (one per row). `previous` holds each row's earlier tokens. */
+export type SamplingFn = (
+  logits: Float32Array,
+  rows: number,
+  options: SamplingOptions,
+  rng: Rng,
+  previous?: ReadonlyArray<ArrayLike<number>>,
+) => number[];
+
+export const samplingRegistry = new Registry<SamplingFn>({
+  kind: 'sampling strategy',
+  check: (fn) => (typeof fn === 'function' ? null : 'it is not a function'),
+});
+
+const greedy: SamplingFn = (logits, rows) => {
+  const V = logits.length / rows;
+  return Array.from({ length: rows }, (_, r) => argmax(logits.subarray(r * V, (r + 1) * V)));
+};
+
+samplingRegistry.register('greedy', greedy);
+samplingRegistry.register('temperature', (l, rows, o, rng, prev) =>
+  sampleBatch(
+    l,
+    rows,
+    { temperature: o.temperature ?? 1, repetitionPenalty: o.repetitionPenalty },
+    rng,
+    prev,
+  ),
+);
+samplingRegistry.register('top_k', (l, rows, o, rng, prev) =>
+  sampleBatch(
+    l,
+    rows,
+    {
+      temperature: o.temperature ?? 1,
+      topK: o.topK ?? 50,
+      topKMode: 'exact',
+      repetitionPenalty: o.repetitionPenalty,
+    },
+    rng,
+    prev,
+  ),
+);
+samplingRegistry.register('top_p', (l, rows, o, rng, prev) =>
+  sampleBatch(
+    l,
+    rows,
+    { temperature: o.temperature ?? 1, topP: o.topP ?? 0.9, repetitionPenalty: o.repetitionPenalty },
+    rng,
+    prev,
+  ),
+);
+samplingRegistry.register('min_p', (l, rows, o, rng, prev) =>
+  sampleBatch(
+    l,
+    rows,
+    { temperature: o.temperature ?? 1, minP: o.minP ?? 0.05, repetitionPenalty: o.repetitionPenalty },
+    rng,
+    prev,
+  ),
+);
+samplingRegistry.register('combined', (l, rows, o, rng, prev) =>
+  sampleBatch(
+    l,
+    rows,
+    {
+      temperature: o.temperature ?? 0.8,
+      topK: o.topK ?? 50,
+      topP: o.topP ?? 0.9,
+      minP: o.minP,
+      repetitionPenalty: o.repetitionPenalty,
+    },
+    rng,
+    prev,
+  ),
+);
+
+export function getSamplingFn(name: string): SamplingFn {
+  return samplingRegistry.get(name);
+}
+
+export function registerSampling(name: string, fn: SamplingFn): void {
+  samplingRegistry.register(name, fn);
+}
+
+export function listSamplingStrategies(): string[] {
+  return samplingRegistry.list();
+}

@@ -1,0 +1,172 @@
+/**
+ * Next-token sampling on plain logits rows (Float32Array of vocabulary size): the one implementation of
+ * temperature, top-k, top-p (nucleus), min-p and repetition penalty, used by `generate` and by the
+ * named strategies in inference/sampling.ts.
+ *
+ * Rules (the port's normative semantics): filters apply in the order temperature → repetition penalty →
+ * top-k → top-p → min-p; inputs are never mutated; candidate order is by logit descending with ties broken
+ * by ascending token id; temperature ≤ 0 means greedy; every draw comes from a seeded generator.
+ */
+
+/** A uniform [0, 1) generator (mulberry32): small, fast and reproducible across platforms. */
+export type Rng = () => number;
+
+export function createRng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SamplingOptions {
+  /** ≤ 0 selects the arg-max (greedy). Default 1. */
+  temperature?: number;
+  /** Keep the k most likely tokens (clamped to the vocabulary). */
+  topK?: number | null;
+  /**
+   * `threshold` keeps every token whose logit is ≥ the k-th largest (ties survive, the reference
+   * `generate` rule); `exact` keeps exactly k, ties broken by ascending id (the reference top_k_sampling).
+   */
+  topKMode?: 'threshold' | 'exact';
+  /** Keep the smallest prefix (by probability) whose mass reaches p, including the token that crosses it. */
+  topP?: number | null;
+  /** Keep tokens whose probability is at least minP times the most likely token's. */
+  minP?: number | null;
+  /** > 1 discourages tokens already present in `previous` (CTRL rule: divide positive logits, multiply negative). */
+  repetitionPenalty?: number;
+}
+
+/** Index of the largest value; the first one on ties. */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
+}
+
+/** Token ids sorted by value descending, ties by ascending id (a stable, deterministic order). */
+function descendingOrder(row: Float32Array): Int32Array {
+  const order = Int32Array.from({ length: row.length }, (_, i) => i);
+  return order.sort((a, b) => row[b]! - row[a]! || a - b);
+}
+
+/**
+ * The filtered, temperature-scaled logits of one row: removed tokens are −∞. A new array is returned.
+ * With temperature ≤ 0 only the arg-max survives.
+ */
+export function filterLogits(
+  logits: Float32Array,
+  options: SamplingOptions = {},
+  previous?: ArrayLike<number>,
+): Float32Array {
+  const V = logits.length;
+  const temperature = options.temperature ?? 1;
+  const row = new Float32Array(logits);
+  const penalty = options.repetitionPenalty ?? 1;
+  if (penalty !== 1 && previous !== undefined) {
+    if (!(penalty > 0)) throw new Error(`repetitionPenalty must be > 0, got ${penalty}`);
+    const seen = new Set<number>();
+    for (let i = 0; i < previous.length; i++) seen.add(previous[i]!);
+    for (const id of seen)
+      if (id >= 0 && id < V) row[id] = row[id]! > 0 ? row[id]! / penalty : row[id]! * penalty;
+  }
+  if (temperature <= 0) {
+    const best = argmax(row);
+    row.fill(Number.NEGATIVE_INFINITY);
+    row[best] = 0;
+    return row;
+  }
+  if (temperature !== 1) for (let i = 0; i < V; i++) row[i] = row[i]! / temperature;
+
+  const needsOrder = options.topK != null || options.topP != null;
+  const order = needsOrder ? descendingOrder(row) : null;
+  if (options.topK != null) {
+    if (!(options.topK >= 1)) throw new Error(`topK must be ≥ 1, got ${options.topK}`);
+    const k = Math.min(Math.floor(options.topK), V);
+    if ((options.topKMode ?? 'threshold') === 'threshold') {
+      const kth = row[order![k - 1]!]!;
+      for (let i = 0; i < V; i++) if (row[i]! < kth) row[i] = Number.NEGATIVE_INFINITY;
+    } else {
+      for (let r = k; r < V; r++) row[order![r]!] = Number.NEGATIVE_INFINITY;
+    }
+  }
+  if (options.topP != null) {
+    const p = options.topP;
+    const probs = softmax(row);
+    if (p < 1) {
+      // Walk the descending order; keep tokens until the mass before them already reaches p.
+      let mass = 0;
+      let r = 0;
+      for (; r < V; r++) {
+        const id = order![r]!;
+        if (row[id] === Number.NEGATIVE_INFINITY) break;
+        if (r > 0 && mass >= p) break;
+        mass += probs[id]!;
+      }
+      for (; r < V; r++) row[order![r]!] = Number.NEGATIVE_INFINITY;
+    }
+  }
+  if (options.minP != null && options.minP > 0) {
+    const probs = softmax(row);
+    const cut = options.minP * probs[argmax(probs)]!;
+    for (let i = 0; i < V; i++) if (probs[i]! < cut) row[i] = Number.NEGATIVE_INFINITY;
+  }
+  return row;
+}
+
+/** Numerically stable softmax; −∞ entries get probability 0. */
+export function softmax(row: Float32Array): Float64Array {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < row.length; i++) if (row[i]! > max) max = row[i]!;
+  const out = new Float64Array(row.length);
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) {
+    const e = row[i] === Number.NEGATIVE_INFINITY ? 0 : Math.exp(row[i]! - max);
+    out[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < row.length; i++) out[i]! /= sum;
+  return out;
+}
+
+/** Draws one token id from one row of logits after filtering. */
+export function sampleToken(
+  logits: Float32Array,
+  options: SamplingOptions,
+  rng: Rng,
+  previous?: ArrayLike<number>,
+): number {
+  const filtered = filterLogits(logits, options, previous);
+  if ((options.temperature ?? 1) <= 0) return argmax(filtered);
+  const probs = softmax(filtered);
+  const u = rng();
+  let acc = 0;
+  let last = 0;
+  for (let i = 0; i < probs.length; i++) {
+    if (probs[i] === 0) continue;
+    acc += probs[i]!;
+    last = i;
+    if (u < acc) return i;
+  }
+  return last; // rounding left u ≥ the accumulated mass: the last candidate
+}
+
+/** One token per row of a [rows, V] logits buffer; rows are independent (each has its own candidate set). */
+export function sampleBatch(
+  logits: Float32Array,
+  rows: number,
+  options: SamplingOptions,
+  rng: Rng,
+  previous?: ReadonlyArray<ArrayLike<number>>,
+): number[] {
+  const V = logits.length / rows;
+  if (!Number.isInteger(V))
+    throw new Error(`logits length ${logits.length} is not a multiple of ${rows} rows`);
+  const out: number[] = [];
+  for (let r = 0; r < rows; r++)
+    out.push(sampleToken(logits.subarray(r * V, (r + 1) * V), options, rng, previous?.[r]));
+  return out;
+}

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import {
+  createRng,
+  filterLogits,
+  getSamplingFn,
+  listSamplingStrategies,
+  registerSampling,
+  samplingRegistry,
+  softmax,
+} from '../inference/sampling.js';
+
+const logits = Float32Array.from([2, 1, 3, 0.5, 3, -1]); // ids 2 and 4 tie for the top
+
+const support = (row: Float32Array): number[] =>
+  [...row.keys()].filter((i) => row[i] !== Number.NEGATIVE_INFINITY);
+
+describe('filters', () => {
+  test('top-k threshold keeps ties; exact keeps k with ties broken by ascending id; k is clamped', () => {
+    expect(support(filterLogits(logits, { topK: 1 }))).toEqual([2, 4]);
+    expect(support(filterLogits(logits, { topK: 1, topKMode: 'exact' }))).toEqual([2]);
+    expect(support(filterLogits(logits, { topK: 3, topKMode: 'exact' }))).toEqual([0, 2, 4]);
+    expect(support(filterLogits(logits, { topK: 100 }))).toHaveLength(6);
+  });
+
+  test('top-p keeps the smallest prefix whose mass reaches p, including the crossing token', () => {
+    const probs = Float32Array.from([Math.log(0.5), Math.log(0.3), Math.log(0.15), Math.log(0.05)]);
+    expect(support(filterLogits(probs, { topP: 0.5 }))).toEqual([0]);
+    expect(support(filterLogits(probs, { topP: 0.6 }))).toEqual([0, 1]);
+    expect(support(filterLogits(probs, { topP: 0.81 }))).toEqual([0, 1, 2]);
+    expect(support(filterLogits(probs, { topP: 1 }))).toEqual([0, 1, 2, 3]);
+    expect(support(filterLogits(probs, { topP: 0 }))).toEqual([0]);
+  });
+
+  test('top-p support always reaches mass p (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ min: -5, max: 5, noNaN: true }), { minLength: 1, maxLength: 40 }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        (values, p) => {
+          const row = Float32Array.from(values);
+          const kept = support(filterLogits(row, { topP: p }));
+          const probs = softmax(row);
+          const mass = kept.reduce((s, i) => s + probs[i]!, 0);
+          expect(mass).toBeGreaterThanOrEqual(p - 1e-6);
+          // minimal: dropping the least likely kept token falls below p
+          const least = Math.min(...kept.map((i) => probs[i]!));
+          if (kept.length > 1) expect(mass - least).toBeLessThan(p + 1e-6);
+        },
+      ),
+    );
+  });
+
+  test('min-p, temperature 0 and repetition penalty', () => {
+    const probs = Float32Array.from([Math.log(0.6), Math.log(0.25), Math.log(0.1), Math.log(0.05)]);
+    expect(support(filterLogits(probs, { minP: 0.2 }))).toEqual([0, 1]);
+    expect(support(filterLogits(logits, { temperature: 0 }))).toEqual([2]);
+    const penalised = filterLogits(Float32Array.from([2, -2, 1]), { repetitionPenalty: 2 }, [0, 1]);
+    expect(Array.from(penalised)).toEqual([1, -4, 1]);
+  });
+
+  test('inputs are never mutated', () => {
+    const copy = Float32Array.from(logits);
+    filterLogits(logits, { topK: 2, topP: 0.5, temperature: 0.5, repetitionPenalty: 1.3 }, [0]);
+    expect(logits).toEqual(copy);
+  });
+});
+
+describe('strategies', () => {
+  test('registry lists the built-ins; unknown names list them', () => {
+    expect(listSamplingStrategies()).toEqual([
+      'greedy',
+      'temperature',
+      'top_k',
+      'top_p',
+      'min_p',
+      'combined',
+    ]);
+    expect(() => getSamplingFn('beam')).toThrow(
+      /unknown sampling strategy "beam"; registered: greedy, temperature/,
+    );
+  });
+
+  test('greedy takes the first maximum of each row', () => {
+    expect(getSamplingFn('greedy')(Float32Array.from([0, 5, 5, 1, 9, 2]), 2, {}, createRng(0))).toEqual([
+      1, 1,
+    ]);
+  });
+
+  test('top-k draws only from the k best and seeds reproduce draws', () => {
+    const fn = getSamplingFn('top_k');
+    const seen = new Set<number>();
+    const rng = createRng(7);
+    for (let i = 0; i < 300; i++) seen.add(fn(logits, 1, { topK: 3 }, rng)[0]!);
+    expect([...seen].sort()).toEqual([0, 2, 4]);
+    const a = Array.from(
+      { length: 20 },
+      (
+        (r) => () =>
+          fn(logits, 1, { topK: 3 }, r)[0]
+      )(createRng(11)),
+    );
+    const b = Array.from(
+      { length: 20 },
+      (
+        (r) => () =>
+          fn(logits, 1, { topK: 3 }, r)[0]
+      )(createRng(11)),
+    );
+    expect(a).toEqual(b);
+  });
+
+  test('batch-safe: rows with different nucleus sizes are filtered independently', () => {
+    const rows = Float32Array.from([10, 0, 0, 0, /* row 2: flat */ 1, 1, 1, 1]);
+    const rng = createRng(3);
+    const second = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const [a, b] = getSamplingFn('top_p')(rows, 2, { topP: 0.9 }, rng);
+      expect(a).toBe(0);
+      second.add(b!);
+    }
+    expect(second.size).toBe(4);
+  });
+
+  test('users register their own strategy', () => {
+    registerSampling('always-zero', (_l, rows) => new Array(rows).fill(0));
+    expect(getSamplingFn('always-zero')(logits, 1, {}, createRng(0))).toEqual([0]);
+    expect(() => registerSampling('greedy', () => [])).toThrow(/already registered/);
+    samplingRegistry.unregister('always-zero');
+  });
+});
