@@ -3,7 +3,7 @@
  * add their own. Each strategy maps a [rows, V] logits buffer to one token id per row; the arithmetic is
  * the model's (model/sampling.ts), so `generate` and these functions cannot disagree.
  */
-import { argmax, createRng, type Rng, type SamplingOptions, sampleBatch } from '../model/sampling.js';
+import { argmax, type Rng, type SamplingOptions, sampleBatch } from '../model/sampling.js';
 import { Registry } from '../utils/registry.js';
 
 export { createRng, filterLogits, softmax } from '../model/sampling.js';
