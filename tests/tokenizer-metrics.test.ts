@@ -1,0 +1,211 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
+import { CharacterTokenizer } from '../tokenizers/character.js';
+import {
+  evaluateCorpus,
+  evaluateTokenizer,
+  morphScore,
+  readMorphCsv,
+  renyiEfficiency,
+  TokenizerMetricsAccumulator,
+  wordByteBounds,
+} from '../utils/tokenizer-metrics.js';
+
+function charTokenizer(texts: string[]): CharacterTokenizer {
+  const t = new CharacterTokenizer();
+  t.buildVocabFromTexts(texts);
+  return t;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-metrics-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('corpus metrics on hand-computed examples', () => {
+  test('byte tokenizer on "ab cde": B=6, N=6, W=2, both words split, 6 types', () => {
+    const m = evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab cde'] }).result();
+    expect(m).toMatchObject({ bytes: 6, totalTokens: 6, words: 2, splitWords: 2, typesUsed: 6 });
+    expect(m.bytesPerToken).toBe(1);
+    expect(m.fertility).toBe(3);
+    expect(m.propSplit).toBe(1);
+    expect(m.utilization).toBeCloseTo(6 / 259, 12);
+    // six equally frequent types: efficiency 1
+    expect(m.renyi).toBeCloseTo(1, 12);
+  });
+
+  test('character tokenizer on "a bb é": one-character words are not split; é is 2 bytes', () => {
+    const text = 'a bb é';
+    const m = evaluateCorpus(charTokenizer([text]), { name: 'x', texts: [text] }).result();
+    // tokens: a, ' ', b, b, ' ', é  → N = 6; bytes = 7
+    expect(m).toMatchObject({ bytes: 7, totalTokens: 6, words: 3, splitWords: 1, typesUsed: 4 });
+    expect(m.bytesPerToken).toBeCloseTo(7 / 6, 12);
+    expect(m.fertility).toBe(2);
+    expect(m.propSplit).toBeCloseTo(1 / 3, 12);
+    // counts a:1 ' ':2 b:2 é:1 → p = [1/6, 1/3, 1/3, 1/6]
+    const p = [1 / 6, 1 / 3, 1 / 3, 1 / 6];
+    const h = Math.log2(p.reduce((s, x) => s + x ** 2.5, 0)) / (1 - 2.5);
+    expect(m.renyi).toBeCloseTo(h / 2, 12);
+  });
+
+  test('byte tokenizer splits multi-byte words by bytes: "é" alone is split (2 tokens)', () => {
+    const m = evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['é x'] }).result();
+    expect(m).toMatchObject({ bytes: 4, totalTokens: 4, words: 2, splitWords: 1 });
+  });
+
+  test('lossy tokenization (<unk>) falls back to per-word tokenization and is counted', () => {
+    const t = charTokenizer(['ab']);
+    const acc = new TokenizerMetricsAccumulator(t, 'x');
+    acc.addText('ab zz q');
+    const m = acc.result();
+    expect(m.unalignedTexts).toBe(1);
+    // words: ab (2 tokens), zz (2 unk), q (1 unk) → 2 split
+    expect(m.splitWords).toBe(2);
+    expect(m.totalTokens).toBe(7);
+  });
+
+  test('pooled metrics equal the metrics of the concatenated corpora', () => {
+    const t = new ByteLevelTokenizer();
+    const ev = evaluateTokenizer('byte', t, [
+      { name: 'en', texts: ['hello world'] },
+      { name: 'de', texts: ['grüße'] },
+    ]);
+    expect(ev.perCorpus.map((c) => c.name)).toEqual(['en', 'de']);
+    expect(ev.perCorpus[1]!.bytes).toBe(7);
+    expect(ev.overall.bytes).toBe(18);
+    expect(ev.overall.words).toBe(3);
+    expect(ev.overall.totalTokens).toBe(18);
+    const single = evaluateCorpus(t, { name: 'all', texts: ['hello world', 'grüße'] }).result();
+    expect(ev.overall.renyi).toBeCloseTo(single.renyi, 12);
+    expect(ev.overall.typesUsed).toBe(single.typesUsed);
+  });
+
+  test('empty corpus is an error naming the corpus; an empty file names the file', () => {
+    expect(() => evaluateCorpus(new ByteLevelTokenizer(), { name: 'english', texts: [] })).toThrow(
+      /english: empty corpus/,
+    );
+    const empty = path.join(tmp, 'empty.txt');
+    fs.writeFileSync(empty, '\n\n');
+    expect(() => evaluateCorpus(new ByteLevelTokenizer(), { name: 'e', file: empty })).toThrow(
+      /empty\.txt: empty corpus/,
+    );
+  });
+
+  test('file corpora are read line by line: line breaks are not counted', () => {
+    const file = path.join(tmp, 'two-lines.txt');
+    fs.writeFileSync(file, 'ab c\r\nd\n');
+    const m = evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file }).result();
+    expect(m).toMatchObject({ bytes: 5, totalTokens: 5, words: 3, splitWords: 1 });
+  });
+});
+
+describe('wordByteBounds and renyiEfficiency', () => {
+  test('word bounds are byte offsets; \\s whitespace (tab, NBSP, ideographic space) separates words', () => {
+    expect(wordByteBounds('  é ab\tc ')).toEqual({ bounds: Uint32Array.from([2, 4, 5, 7, 8, 9]), bytes: 10 });
+    expect(wordByteBounds('😀x y')).toEqual({ bounds: Uint32Array.from([0, 5, 6, 7]), bytes: 7 });
+    // U+00A0 (2 bytes) and U+3000 (3 bytes) are whitespace, as for /\s/
+    expect(wordByteBounds('a\u00a0b\u3000c')).toEqual({
+      bounds: Uint32Array.from([0, 1, 3, 4, 7, 8]),
+      bytes: 8,
+    });
+    expect(wordByteBounds('')).toEqual({ bounds: new Uint32Array(0), bytes: 0 });
+    // agrees with the regex definition on a mixed string
+    const text = ' Grüße,\tworld!  食べた 😀 ';
+    const viaRegex = [...text.matchAll(/\S+/gu)].flatMap((m) => {
+      const start = Buffer.byteLength(text.slice(0, m.index));
+      return [start, start + Buffer.byteLength(m[0])];
+    });
+    expect(Array.from(wordByteBounds(text).bounds)).toEqual(viaRegex);
+  });
+
+  test('uniform distribution has efficiency 1; a skewed one less; one type is NaN', () => {
+    expect(renyiEfficiency([5, 5, 5, 5])).toBeCloseTo(1, 12);
+    // p = [0.75, 0.25]: H_2.5 = log2(0.75^2.5 + 0.25^2.5) / (1 − 2.5); log2 U = 1
+    const expected = Math.log2(0.75 ** 2.5 + 0.25 ** 2.5) / -1.5;
+    expect(renyiEfficiency([3, 0, 1])).toBeCloseTo(expected, 12);
+    // 0.75^2.5 = 0.48714, 0.25^2.5 = 0.03125, log2(0.51839) = −0.94788, ÷ −1.5 = 0.63192
+    expect(expected).toBeCloseTo(0.63192, 4);
+    expect(renyiEfficiency([7])).toBeNaN();
+    expect(() => renyiEfficiency([1, 1], 1)).toThrow(/alpha/);
+  });
+});
+
+describe('MorphScore', () => {
+  test('byte offsets: boundary hits, single-token exclusion, multi-byte pt1', () => {
+    // A character tokenizer splits every character, so every boundary exists: score 1.
+    const items = [
+      { fullWord: 'walked', pt1: 'walk', rest: 'ed' },
+      { fullWord: 'größer', pt1: 'größ', rest: 'er' },
+      { fullWord: 'a', pt1: 'a', rest: '' },
+    ];
+    const t = charTokenizer(items.map((i) => i.fullWord).concat([' ']));
+    const r = morphScore(t, items);
+    expect(r).toMatchObject({ scored: 2, hits: 2, score: 1, excludedInvalid: 1 });
+  });
+
+  test('a tokenizer whose boundaries miss the morpheme boundary scores 0; whole words are excluded', () => {
+    // Vocabulary with multi-character tokens is not available for the character tokenizer, so use
+    // a tiny custom tokenizer: splits "walked" as "wal|ked" and keeps "cat" whole.
+    class Fixed extends CharacterTokenizer {
+      override encode(text: string): number[] {
+        const table: Record<string, number[]> = { ' walked': [10, 11, 12], ' cats': [10, 13] };
+        return table[text] ?? [];
+      }
+      override decode(ids: ArrayLike<number>): string {
+        const pieces: Record<number, string> = { 10: ' ', 11: 'wal', 12: 'ked', 13: 'cats' };
+        return Array.from(ids, (id) => pieces[id] ?? '').join('');
+      }
+    }
+    const r = morphScore(new Fixed(), [
+      { fullWord: 'walked', pt1: 'walk', rest: 'ed' },
+      { fullWord: 'cats', pt1: 'cat', rest: 's' },
+    ]);
+    expect(r).toMatchObject({ scored: 1, hits: 0, score: 0, excludedSingleToken: 1 });
+  });
+
+  test('byte tokenizer: boundary of a multi-byte pt1 is at its byte length', () => {
+    const r = morphScore(new ByteLevelTokenizer(), [{ fullWord: '食べた', pt1: '食べ', rest: 'た' }]);
+    expect(r).toMatchObject({ scored: 1, hits: 1 });
+  });
+
+  test('CSV: quoted fields, extra columns; a missing column is named', () => {
+    const good = path.join(tmp, 'morph.csv');
+    fs.writeFileSync(good, 'lang,full_word,pt1,rest\nen,"walked",walk,ed\nen,"a,b","a,",b\n');
+    expect(readMorphCsv(good)).toEqual([
+      { fullWord: 'walked', pt1: 'walk', rest: 'ed' },
+      { fullWord: 'a,b', pt1: 'a,', rest: 'b' },
+    ]);
+    const bad = path.join(tmp, 'bad.csv');
+    fs.writeFileSync(bad, 'full_word,rest\nwalked,ed\n');
+    expect(() => readMorphCsv(bad)).toThrow(/bad\.csv: missing column "pt1"/);
+  });
+});
+
+describe('GPT-2 (byte-level BPE with Ġ display forms)', () => {
+  test('tokens are matched to words by bytes: only "earth." is split', async () => {
+    const { GPT2Tokenizer } = await import('../tokenizers/gpt2.js');
+    const t = new GPT2Tokenizer();
+    const text = 'In the beginning God created the heaven and the earth.';
+    // In | Ġthe | Ġbeginning | ĠGod | Ġcreated | Ġthe | Ġheaven | Ġand | Ġthe | Ġearth | .
+    expect(t.tokenize(text)).toHaveLength(11);
+    const m = evaluateCorpus(t, { name: 'en', texts: [text] }).result();
+    expect(m).toMatchObject({
+      totalTokens: 11,
+      words: 10,
+      splitWords: 1,
+      bytes: 54,
+      typesUsed: 9,
+      unalignedTexts: 0,
+    });
+  });
+
+  test('multi-byte text stays aligned (tokens holding part of a character), MorphScore by bytes', async () => {
+    const { GPT2Tokenizer } = await import('../tokenizers/gpt2.js');
+    const t = new GPT2Tokenizer();
+    const m = evaluateCorpus(t, { name: 'zh', texts: ['你好 世界', '食べた'] }).result();
+    expect(m.unalignedTexts).toBe(0);
+    const r = morphScore(t, [{ fullWord: 'walked', pt1: 'walk', rest: 'ed' }]);
+    // " walked" is Ġwalked (one token) in GPT-2: excluded
+    expect(r.excludedSingleToken + r.scored).toBe(1);
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * Line-by-line reading of large UTF-8 files in fixed-size chunks: memory stays bounded by the chunk size
+ * (plus the longest line) however large the corpus is.
+ */
+import * as fs from 'node:fs';
+import { decodeUtf8Strict, FileError } from './fs.js';
+
+const CHUNK_BYTES = 1 << 20;
+const NEWLINE = 0x0a;
+
+/**
+ * Yields every line of `file` (without its `\n`; a trailing `\r` is dropped too) and reports the bytes
+ * consumed so far through `onProgress`. Chunks are cut at newline bytes, which never fall inside a UTF-8
+ * sequence, so each line decodes on its own; malformed UTF-8 is an error naming the file.
+ */
+export function* readLines(
+  file: string,
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
+): Generator<string> {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileError(
+      file,
+      code === 'ENOENT' ? 'input file not found' : `cannot open: ${(error as Error).message}`,
+    );
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new FileError(file, 'is a directory, expected a text file');
+    const total = stat.size;
+    let carry = Buffer.alloc(0);
+    const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    let consumed = 0;
+    const decode = (bytes: Buffer): string => {
+      const text = decodeUtf8Strict(bytes, file);
+      return text.endsWith('\r') ? text.slice(0, -1) : text;
+    };
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, CHUNK_BYTES, null);
+      if (n === 0) break;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      // Copy the unfinished line before yielding: `chunk` is reused by the next read.
+      const lastNewline = data.lastIndexOf(NEWLINE);
+      carry = Buffer.from(data.subarray(lastNewline + 1));
+      consumed += n;
+      if (lastNewline >= 0) {
+        const complete = Buffer.from(data.subarray(0, lastNewline));
+        let start = 0;
+        for (let nl = complete.indexOf(NEWLINE, start); nl !== -1; nl = complete.indexOf(NEWLINE, start)) {
+          yield decode(complete.subarray(start, nl));
+          start = nl + 1;
+        }
+        yield decode(complete.subarray(start));
+      }
+      onProgress?.(consumed, total);
+    }
+    if (carry.length > 0) yield decode(carry);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Calls `onLine` for every line of `file`; see {@link readLines}. */
+export function forEachLine(
+  file: string,
+  onLine: (line: string) => void,
+  onProgress?: (bytesRead: number, totalBytes: number) => void,
+): void {
+  for (const line of readLines(file, onProgress)) onLine(line);
+}
+
+/** Size of `file` in bytes (for deciding whether to show progress), with a clear error when missing. */
+export function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    throw new FileError(file, 'input file not found');
+  }
+}
+
+/** Lines of several files in order (see {@link readLines}). */
+export function* readLinesOfFiles(files: readonly string[]): Generator<string> {
+  for (const file of files) yield* readLines(file);
+}
