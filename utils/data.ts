@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { BaseTokenizer } from '../tokenizers/base.js';
-import { FileError, firstInvalidUtf8Offset } from './fs.js';
+import { FileError } from './fs.js';
+import { readTextChunks } from './text-stream.js';
 import { TokenFileWriter } from './token-file.js';
 
 /** Text fields tried in order when a JSONL/Parquet source does not name one. */
@@ -50,52 +51,6 @@ export function expandInputs(inputs: readonly string[]): string[] {
   };
   for (const input of inputs) visit(input);
   return out;
-}
-
-/** Streams the UTF-8 text of a file in chunks, rejecting malformed UTF-8 with the byte offset. */
-export function* readTextChunks(file: string, chunkBytes = 1 << 20): Generator<string> {
-  const fd = fs.openSync(file, 'r');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const buffer = Buffer.allocUnsafe(chunkBytes);
-  let offset = 0;
-  try {
-    for (;;) {
-      const n = fs.readSync(fd, buffer, 0, chunkBytes, offset);
-      const bytes = buffer.subarray(0, n);
-      let text: string;
-      try {
-        text = decoder.decode(bytes, { stream: n > 0 });
-      } catch {
-        const at = locateInvalidUtf8(fd, offset, chunkBytes);
-        throw new FileError(file, `not valid UTF-8 (malformed sequence at byte offset ${at})`);
-      }
-      if (text.length > 0) yield text;
-      if (n === 0) return;
-      offset += n;
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/**
- * File offset of the first malformed UTF-8 sequence in the chunk read at `offset`; the scan starts at the
- * lead byte of a character that may straddle the previous chunk's end.
- */
-function locateInvalidUtf8(fd: number, offset: number, chunkBytes: number): number {
-  const before = Buffer.alloc(3);
-  const got = fs.readSync(fd, before, 0, Math.min(3, offset), offset - Math.min(3, offset));
-  let start = offset;
-  for (let k = 1; k <= got; k++) {
-    const b = before[got - k]!;
-    if ((b & 0xc0) !== 0x80) {
-      if (b >= 0xc0) start = offset - k;
-      break;
-    }
-  }
-  const buf = Buffer.alloc(chunkBytes + 3);
-  const n = fs.readSync(fd, buf, 0, buf.length, start);
-  return start + Math.max(0, firstInvalidUtf8Offset(buf.subarray(0, n)));
 }
 
 /** Splits streamed text on `separator`, yielding each document as its own piece iterable. */

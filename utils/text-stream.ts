@@ -1,9 +1,10 @@
 /**
- * Line-by-line reading of large UTF-8 files in fixed-size chunks: memory stays bounded by the chunk size
- * (plus the longest line) however large the corpus is.
+ * Streaming large UTF-8 files, line by line or chunk by chunk: memory stays bounded by the chunk size (plus
+ * the longest line) however large the corpus is, and malformed UTF-8 is an error naming the file and the
+ * byte offset. Leaf module: every layer may use it.
  */
 import * as fs from 'node:fs';
-import { decodeUtf8Strict, FileError } from './fs.js';
+import { decodeUtf8Strict, FileError, firstInvalidUtf8Offset } from './fs.js';
 
 const CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
@@ -84,4 +85,50 @@ export function fileSize(file: string): number {
 /** Lines of several files in order (see {@link readLines}). */
 export function* readLinesOfFiles(files: readonly string[]): Generator<string> {
   for (const file of files) yield* readLines(file);
+}
+
+/** Streams the UTF-8 text of a file in chunks, rejecting malformed UTF-8 with the byte offset. */
+export function* readTextChunks(file: string, chunkBytes = CHUNK_BYTES): Generator<string> {
+  const fd = fs.openSync(file, 'r');
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const buffer = Buffer.allocUnsafe(chunkBytes);
+  let offset = 0;
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buffer, 0, chunkBytes, offset);
+      const bytes = buffer.subarray(0, n);
+      let text: string;
+      try {
+        text = decoder.decode(bytes, { stream: n > 0 });
+      } catch {
+        const at = locateInvalidUtf8(fd, offset, chunkBytes);
+        throw new FileError(file, `not valid UTF-8 (malformed sequence at byte offset ${at})`);
+      }
+      if (text.length > 0) yield text;
+      if (n === 0) return;
+      offset += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * File offset of the first malformed UTF-8 sequence in the chunk read at `offset`; the scan starts at the
+ * lead byte of a character that may straddle the previous chunk's end.
+ */
+function locateInvalidUtf8(fd: number, offset: number, chunkBytes: number): number {
+  const before = Buffer.alloc(3);
+  const got = fs.readSync(fd, before, 0, Math.min(3, offset), offset - Math.min(3, offset));
+  let start = offset;
+  for (let k = 1; k <= got; k++) {
+    const b = before[got - k]!;
+    if ((b & 0xc0) !== 0x80) {
+      if (b >= 0xc0) start = offset - k;
+      break;
+    }
+  }
+  const buf = Buffer.alloc(chunkBytes + 3);
+  const n = fs.readSync(fd, buf, 0, buf.length, start);
+  return start + Math.max(0, firstInvalidUtf8Offset(buf.subarray(0, n)));
 }
