@@ -7,6 +7,25 @@ import * as fs from 'node:fs';
 import { decodeUtf8Strict, FileError, firstInvalidUtf8Offset } from './fs.js';
 
 const CHUNK_BYTES = 1 << 20;
+
+/** Opens `file` for reading; a missing file or a directory is a FileError naming it. */
+function openTextFile(file: string): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileError(
+      file,
+      code === 'ENOENT' ? 'input file not found' : `cannot open: ${(error as Error).message}`,
+    );
+  }
+  if (fs.fstatSync(fd).isDirectory()) {
+    fs.closeSync(fd);
+    throw new FileError(file, 'is a directory, expected a text file');
+  }
+  return fd;
+}
 const NEWLINE = 0x0a;
 
 /**
@@ -18,19 +37,9 @@ export function* readLines(
   file: string,
   onProgress?: (bytesRead: number, totalBytes: number) => void,
 ): Generator<string> {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new FileError(
-      file,
-      code === 'ENOENT' ? 'input file not found' : `cannot open: ${(error as Error).message}`,
-    );
-  }
+  const fd = openTextFile(file);
   try {
     const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw new FileError(file, 'is a directory, expected a text file');
     const total = stat.size;
     let carry = Buffer.alloc(0);
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
@@ -89,7 +98,7 @@ export function* readLinesOfFiles(files: readonly string[]): Generator<string> {
 
 /** Streams the UTF-8 text of a file in chunks, rejecting malformed UTF-8 with the byte offset. */
 export function* readTextChunks(file: string, chunkBytes = CHUNK_BYTES): Generator<string> {
-  const fd = fs.openSync(file, 'r');
+  const fd = openTextFile(file);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const buffer = Buffer.allocUnsafe(chunkBytes);
   let offset = 0;
