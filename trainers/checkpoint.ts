@@ -1,14 +1,13 @@
 /**
  * Checkpoints: `DIR/checkpoint/` holds the weights, the optimizer moments and the trainer counters, plus
  * the model config and a format version (the reference stored none, so evaluation scripts re-typed the
- * config by hand). A checkpoint is written into a temporary directory and swapped in by rename, so an
- * interrupted save never leaves a half-written checkpoint.
+ * config by hand). Written with writeDirectoryAtomic, so an interrupted save never leaves a half-written
+ * checkpoint.
  */
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
+import { FileError, readJsonFile, writeDirectoryAtomic, writeJsonAtomic } from '../utils/fs.js';
 import { readSafetensors, type StoredTensor, writeSafetensors } from '../utils/safetensors.js';
 import type { AdamW } from './adamw.js';
 import type { TrainableModel } from './types.js';
@@ -76,17 +75,15 @@ export class DirectoryCheckpointStore implements CheckpointStore {
   }
 
   async save(model: TrainableModel, optimizer: AdamW, counters: TrainerCounters): Promise<void> {
-    const tmp = path.join(this.outDir, `.${this.name}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-    fs.mkdirSync(tmp, { recursive: true });
-    try {
+    const shapes = new Map(model.namedParameters().map((p) => [p.name, [...p.variable.shape]]));
+    const state = optimizer.getState();
+    const moments: Record<string, StoredTensor> = {};
+    for (const [name, { m, v }] of Object.entries(state.moments)) {
+      moments[`${name}.m`] = { data: m, shape: shapes.get(name)! };
+      moments[`${name}.v`] = { data: v, shape: shapes.get(name)! };
+    }
+    writeDirectoryAtomic(this.checkpointDir, (tmp) => {
       writeSafetensors(path.join(tmp, 'model.safetensors'), modelTensors(model));
-      const state = optimizer.getState();
-      const moments: Record<string, StoredTensor> = {};
-      const shapes = new Map(model.namedParameters().map((p) => [p.name, [...p.variable.shape]]));
-      for (const [name, { m, v }] of Object.entries(state.moments)) {
-        moments[`${name}.m`] = { data: m, shape: shapes.get(name)! };
-        moments[`${name}.v`] = { data: v, shape: shapes.get(name)! };
-      }
       writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
       writeJsonAtomic(path.join(tmp, 'trainer_state.json'), {
         formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -95,15 +92,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
         optimizerStep: state.step,
         config: model.config.toJSON(),
       });
-      const old = `${this.checkpointDir}.old`;
-      fs.rmSync(old, { recursive: true, force: true });
-      if (fs.existsSync(this.checkpointDir)) fs.renameSync(this.checkpointDir, old);
-      fs.renameSync(tmp, this.checkpointDir);
-      fs.rmSync(old, { recursive: true, force: true });
-    } catch (error) {
-      fs.rmSync(tmp, { recursive: true, force: true });
-      throw error;
-    }
+    });
   }
 
   async load(model: TrainableModel, optimizer: AdamW): Promise<TrainerCounters | null> {

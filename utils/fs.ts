@@ -39,6 +39,27 @@ export function writeFileAtomic(file: string, data: string | NodeJS.ArrayBufferV
   }
 }
 
+/**
+ * Builds a directory through `write(tmp)` in a temporary sibling of `dir`, then swaps it into place (the
+ * previous contents are removed only after the new directory is in place), so a failed or interrupted run
+ * never leaves a directory that looks complete.
+ */
+export function writeDirectoryAtomic(dir: string, write: (tmp: string) => void): void {
+  const target = path.resolve(dir);
+  const tmp = temporarySibling(target);
+  const old = `${tmp}.old`;
+  fs.mkdirSync(tmp, { recursive: true });
+  try {
+    write(tmp);
+    const replacing = fs.existsSync(target);
+    if (replacing) fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+    if (replacing) fs.rmSync(old, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 /** Writes pretty JSON (indent 2, non-ASCII kept literally, trailing newline) atomically. */
 export function writeJsonAtomic(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
