@@ -37,9 +37,9 @@ describe('AdamW', () => {
     const wte = tf.variable(tf.tensor2d([[0.5]]), true, 'wte');
     const opt = new AdamW(
       [
-        { name: 'h.0.mlp.c_fc.weight', variable: w },
-        { name: 'h.0.mlp.c_fc.bias', variable: bias },
-        { name: 'transformer.wte.weight', variable: wte },
+        ['h.0.mlp.c_fc.weight', w],
+        ['h.0.mlp.c_fc.bias', bias],
+        ['transformer.wte.weight', wte],
       ],
       { learningRate: 0.1, weightDecay: 0.5 },
     );
@@ -67,7 +67,7 @@ describe('AdamW', () => {
           [3, 4],
         ]),
       );
-      return [v, new AdamW([{ name: 'w', variable: v }], { learningRate: 0.05 })];
+      return [v, new AdamW([['w', v]], { learningRate: 0.05 })];
     };
     const g = (k: number): Record<string, tf.Tensor> => ({
       w: tf.tensor2d([

@@ -48,8 +48,8 @@ class Bigram implements TrainableModel {
     return { logits: tf.reshape(logits, [B, T, V]), loss };
   }
 
-  namedParameters() {
-    return [{ name: 'table', variable: this.table }];
+  namedParameters(): Array<[string, tf.Variable]> {
+    return [['table', this.table]];
   }
 }
 

@@ -6,10 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-export interface NamedVariable {
-  name: string;
-  variable: tf.Variable;
-}
+/** A trainable parameter under its checkpoint name (the models' `namedParameters()` entries). */
+export type NamedVariable = readonly [name: string, variable: tf.Variable];
 
 export interface AdamWOptions {
   learningRate: number;
@@ -52,8 +50,8 @@ export class AdamW {
     this.weightDecay = options.weightDecay ?? 0.01;
     this.#params = params;
     const decays = options.decays ?? defaultDecays;
-    this.#decay = new Set(params.filter((p) => decays(p.name, p.variable)).map((p) => p.name));
-    for (const { name, variable } of params) {
+    this.#decay = new Set(params.filter(([name, variable]) => decays(name, variable)).map(([name]) => name));
+    for (const [name, variable] of params) {
       this.#m.set(name, tf.variable(tf.zerosLike(variable), false));
       this.#v.set(name, tf.variable(tf.zerosLike(variable), false));
     }
@@ -61,7 +59,7 @@ export class AdamW {
 
   /** Names of the parameters that receive weight decay. */
   get decayed(): string[] {
-    return this.#params.filter((p) => this.#decay.has(p.name)).map((p) => p.name);
+    return this.#params.filter(([name]) => this.#decay.has(name)).map(([name]) => name);
   }
 
   /** One update from gradients keyed by parameter name (missing gradients leave a parameter untouched). */
@@ -72,7 +70,7 @@ export class AdamW {
     const c1 = 1 - this.beta1 ** t;
     const c2 = 1 - this.beta2 ** t;
     tf.tidy(() => {
-      for (const { name, variable } of this.#params) {
+      for (const [name, variable] of this.#params) {
         const g = grads[name];
         if (g === undefined) continue;
         const m = this.#m.get(name)!;
@@ -91,7 +89,7 @@ export class AdamW {
 
   getState(): AdamWState {
     const moments: AdamWState['moments'] = {};
-    for (const { name } of this.#params) {
+    for (const [name] of this.#params) {
       moments[name] = {
         m: this.#m.get(name)!.dataSync() as Float32Array,
         v: this.#v.get(name)!.dataSync() as Float32Array,
@@ -102,7 +100,7 @@ export class AdamW {
 
   setState(state: AdamWState): void {
     const problems: string[] = [];
-    for (const { name, variable } of this.#params) {
+    for (const [name, variable] of this.#params) {
       const s = state.moments[name];
       if (s === undefined) problems.push(`${name}: missing`);
       else if (s.m.length !== variable.size || s.v.length !== variable.size) {
@@ -112,7 +110,7 @@ export class AdamW {
     if (problems.length > 0)
       throw new Error(`optimizer state does not match the model:\n  ${problems.join('\n  ')}`);
     tf.tidy(() => {
-      for (const { name, variable } of this.#params) {
+      for (const [name, variable] of this.#params) {
         const s = state.moments[name]!;
         this.#m.get(name)!.assign(tf.tensor(s.m, variable.shape));
         this.#v.get(name)!.assign(tf.tensor(s.v, variable.shape));

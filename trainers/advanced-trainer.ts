@@ -101,8 +101,8 @@ export class AdvancedTrainer extends BaseTrainer {
   step(step: number): number {
     const accum = this.options.gradAccum ?? 1;
     const params = this.model.namedParameters();
-    const byVariable = new Map(params.map((p) => [p.variable.name, p.name]));
-    const variables = params.map((p) => p.variable);
+    const byVariable = new Map(params.map(([name, variable]) => [variable.name, name]));
+    const variables = params.map(([, variable]) => variable);
     let lossSum = 0;
     const summed: Record<string, tf.Tensor> = {};
     try {

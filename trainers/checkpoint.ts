@@ -30,7 +30,7 @@ export interface CheckpointStore {
 /** Model weights as named float32 arrays. */
 export function modelTensors(model: TrainableModel): Record<string, StoredTensor> {
   const out: Record<string, StoredTensor> = {};
-  for (const { name, variable } of model.namedParameters()) {
+  for (const [name, variable] of model.namedParameters()) {
     out[name] = { data: variable.dataSync() as Float32Array, shape: [...variable.shape] };
   }
   return out;
@@ -44,8 +44,8 @@ export function assignModelTensors(
 ): void {
   const problems: string[] = [];
   const params = model.namedParameters();
-  const known = new Set(params.map((p) => p.name));
-  for (const { name, variable } of params) {
+  const known = new Set(params.map(([name]) => name));
+  for (const [name, variable] of params) {
     const t = tensors[name];
     if (t === undefined) problems.push(`missing ${name} [${variable.shape.join(', ')}]`);
     else if (t.shape.join(',') !== variable.shape.join(',')) {
@@ -58,7 +58,7 @@ export function assignModelTensors(
   if (problems.length > 0)
     throw new FileError(source, `weights do not match the model:\n  ${problems.join('\n  ')}`);
   tf.tidy(() => {
-    for (const { name, variable } of params)
+    for (const [name, variable] of params)
       variable.assign(tf.tensor(tensors[name]!.data, variable.shape, 'float32'));
   });
 }
@@ -75,7 +75,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
   }
 
   async save(model: TrainableModel, optimizer: AdamW, counters: TrainerCounters): Promise<void> {
-    const shapes = new Map(model.namedParameters().map((p) => [p.name, [...p.variable.shape]]));
+    const shapes = new Map(model.namedParameters().map(([name, variable]) => [name, [...variable.shape]]));
     const state = optimizer.getState();
     const moments: Record<string, StoredTensor> = {};
     for (const [name, { m, v }] of Object.entries(state.moments)) {
@@ -118,7 +118,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     );
     const stored = readSafetensors(path.join(dir, 'optimizer.safetensors')).tensors;
     const moments: Record<string, { m: Float32Array; v: Float32Array }> = {};
-    for (const { name } of model.namedParameters()) {
+    for (const [name] of model.namedParameters()) {
       const m = stored[`${name}.m`];
       const v = stored[`${name}.v`];
       if (m !== undefined && v !== undefined)

@@ -18,6 +18,7 @@ export interface TrainableModel {
   forward(input: ForwardInput): { logits: tf.Tensor; loss?: tf.Scalar };
   /** Trainable parameters under their checkpoint names. */
   namedParameters(): NamedVariable[];
+  dispose?(): void;
   /** Dropout is active only in training mode. */
   training: boolean;
 }
