@@ -1,7 +1,24 @@
 #!/usr/bin/env node
 /** The `cleangpt` command line: thin wrappers over the library API in index.ts. */
-import { Command } from 'commander';
-import { listTokenizers } from './index.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import {
+  analyzeDatasetWithTokenizer,
+  type BaseTokenizer,
+  BPETokenizer,
+  CharacterTokenizer,
+  compareTokenizers,
+  listTokenizers,
+  plotCoverageCurves,
+  readLinesOfFiles,
+  resolveTokenizer,
+  type TrainProgress,
+  trainBPE,
+} from './index.js';
+import { FileError, readJsonFile, readTextFile, writeFileAtomic } from './utils/fs.js';
+import { createProgress, type Progress } from './utils/progress.js';
+import { dtypeFor, TokenFileWriter } from './utils/token-file.js';
 
 const program = new Command();
 program
@@ -18,6 +35,325 @@ tokenizers
   .action(() => {
     for (const name of listTokenizers()) console.log(name);
   });
+
+function integerAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+/**
+ * Builds a directory through `write(tmp)` in a temporary sibling of `dir`, then moves it into place, so
+ * a failed run never leaves a directory that looks complete.
+ */
+function writeDirectoryAtomic(dir: string, write: (tmp: string) => void): void {
+  const target = path.resolve(dir);
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    write(tmp);
+    const old = `${tmp}.old`;
+    const replacing = fs.existsSync(target);
+    if (replacing) fs.renameSync(target, old);
+    fs.renameSync(tmp, target);
+    if (replacing) fs.rmSync(old, { recursive: true, force: true });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** One stderr bar per training phase (counting, then merging). */
+function trainingProgress(enabled: boolean): { report: (p: TrainProgress) => void; stop: () => void } {
+  let phase: TrainProgress['phase'] | null = null;
+  let bar: Progress | null = null;
+  return {
+    report: (p) => {
+      if (p.phase !== phase) {
+        bar?.stop();
+        phase = p.phase;
+        const label = p.phase === 'count' ? 'counting pre-tokens' : 'merging';
+        bar = p.total === null ? null : createProgress(p.total, label, { enabled });
+      }
+      bar?.update(p.done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+tokenizers
+  .command('train-bpe')
+  .description('train a byte-level BPE tokenizer (GPT-2 pre-tokenization, CS336 tie rule) and save it')
+  .requiredOption('--input <files...>', 'UTF-8 corpus files (each file is an independent document)')
+  .requiredOption('--vocab-size <n>', '256 bytes + merges + special tokens', integerAtLeast(256))
+  .option('--special-tokens <list>', 'comma-separated special tokens, e.g. "<|endoftext|>"')
+  .option('--min-frequency <n>', 'stop when the most frequent pair occurs fewer times', integerAtLeast(0))
+  .option(
+    '--workers <n>',
+    'worker threads for pre-token counting (default: available cores)',
+    integerAtLeast(1),
+  )
+  .option('--quiet', 'no progress bar')
+  .requiredOption(
+    '--out <dir>',
+    'output directory (tokenizer.json, vocab.json, merges.txt, tokenizer_config.json)',
+  )
+  .action(
+    async (opts: {
+      input: string[];
+      vocabSize: number;
+      specialTokens?: string;
+      minFrequency?: number;
+      workers?: number;
+      quiet?: boolean;
+      out: string;
+    }) => {
+      const specialTokens = opts.specialTokens === undefined ? [] : opts.specialTokens.split(',');
+      const progress = trainingProgress(!opts.quiet);
+      const started = performance.now();
+      let result: Awaited<ReturnType<typeof trainBPE>>;
+      try {
+        result = await trainBPE({
+          input: opts.input,
+          vocabSize: opts.vocabSize,
+          specialTokens,
+          minFrequency: opts.minFrequency,
+          numWorkers: opts.workers,
+          onProgress: progress.report,
+        });
+      } finally {
+        progress.stop();
+      }
+      const { vocab, merges } = result;
+      writeDirectoryAtomic(opts.out, (tmp) =>
+        new BPETokenizer({ vocab, merges, specialTokens }).savePretrained(tmp),
+      );
+      if (result.stopReason !== 'vocab-size') {
+        const why = result.stopReason === 'no-pairs' ? 'no pair left to merge' : 'min-frequency reached';
+        console.error(
+          `cleangpt: stopped early (${why}): vocabulary ${vocab.size} of ${result.requestedVocabSize} requested`,
+        );
+      }
+      const seconds = ((performance.now() - started) / 1000).toFixed(2);
+      console.log(
+        `trained ${merges.length} merges, vocabulary ${vocab.size}, from ${result.distinctPretokens} distinct pre-tokens in ${seconds} s -> ${opts.out}`,
+      );
+    },
+  );
+
+/** Chunk size for streaming encode in the CLI (UTF-16 units): bounds the progress granularity. */
+const ENCODE_CHUNK = 1 << 20;
+
+tokenizers
+  .command('encode')
+  .description("encode a UTF-8 text file to token ids (the tokenizer's own special tokens are recognised)")
+  .requiredOption(
+    '--tokenizer <nameOrDir>',
+    'registered tokenizer (gpt2, byte, char, …) or saved tokenizer directory',
+  )
+  .requiredOption('--input <file>', 'UTF-8 text file')
+  .requiredOption(
+    '--out <file>',
+    '.json: a JSON array of ids; .bin: little-endian uint16 (vocabulary ≤ 65536) else uint32',
+  )
+  .option('--quiet', 'no progress bar')
+  .action((opts: { tokenizer: string; input: string; out: string; quiet?: boolean }) => {
+    const format = tokenFileFormat(opts.out);
+    const tokenizer = resolveTokenizer(opts.tokenizer);
+    const text = readTextFile(opts.input, 'input text');
+    const chunks = function* (): Generator<string> {
+      for (let i = 0; i < text.length; i += ENCODE_CHUNK) yield text.slice(i, i + ENCODE_CHUNK);
+    };
+    const bar = createProgress(text.length, 'encoding', { enabled: !opts.quiet });
+    let done = 0;
+    const ids: number[] = [];
+    const writer = format === 'bin' ? new TokenFileWriter(opts.out, tokenizer.vocabSize) : null;
+    try {
+      for (const part of tokenizer.encodeIterable(chunks())) {
+        if (writer !== null) writer.write(part);
+        else for (const id of part) ids.push(id);
+        done = Math.min(text.length, done + ENCODE_CHUNK);
+        bar.update(done);
+      }
+      if (writer !== null)
+        writer.close({
+          numDocuments: 1,
+          numBytes: Buffer.byteLength(text),
+          tokenizer: opts.tokenizer,
+          eosTokenId: tokenizer.eosTokenId ?? -1,
+        });
+      else writeFileAtomic(opts.out, `${JSON.stringify(ids)}\n`);
+    } catch (error) {
+      writer?.abort();
+      throw error;
+    } finally {
+      bar.stop();
+    }
+    const count = writer?.numTokens ?? ids.length;
+    console.log(`${count} tokens${writer === null ? '' : ` (${writer.dtype})`} -> ${opts.out}`);
+  });
+
+tokenizers
+  .command('decode')
+  .description('decode token ids (.json array or .bin from `tokenizers encode`) back to UTF-8 text')
+  .requiredOption(
+    '--tokenizer <nameOrDir>',
+    'registered tokenizer (gpt2, byte, char, …) or saved tokenizer directory',
+  )
+  .requiredOption(
+    '--input <file>',
+    'ids.json (JSON array of integers) or ids.bin (little-endian, width from the vocabulary size)',
+  )
+  .requiredOption('--out <file>', 'output text file')
+  .action((opts: { tokenizer: string; input: string; out: string }) => {
+    const tokenizer = resolveTokenizer(opts.tokenizer);
+    let ids: ArrayLike<number>;
+    if (tokenFileFormat(opts.input) === 'json') {
+      const json = readJsonFile(opts.input, 'token ids');
+      if (!Array.isArray(json) || json.some((v) => !Number.isInteger(v))) {
+        throw new FileError(opts.input, 'expected a JSON array of integer token ids');
+      }
+      ids = json as number[];
+    } else {
+      const bytes = fs.readFileSync(opts.input);
+      const width = dtypeFor(tokenizer.vocabSize) === 'uint16' ? 2 : 4;
+      if (bytes.length % width !== 0) {
+        throw new FileError(
+          opts.input,
+          `size ${bytes.length} bytes is not a multiple of ${width} (${dtypeFor(tokenizer.vocabSize)} ids)`,
+        );
+      }
+      const copy = new Uint8Array(bytes);
+      ids = width === 2 ? new Uint16Array(copy.buffer) : new Uint32Array(copy.buffer);
+    }
+    writeFileAtomic(opts.out, tokenizer.decode(ids));
+    console.log(`${ids.length} tokens -> ${opts.out}`);
+  });
+
+/** `.json` or `.bin` by file extension; anything else is a usage error. */
+function tokenFileFormat(file: string): 'json' | 'bin' {
+  if (file.endsWith('.json')) return 'json';
+  if (file.endsWith('.bin')) return 'bin';
+  throw new InvalidArgumentError(`${file}: expected a .json or .bin file name`);
+}
+
+/**
+ * `--tokenizer` values → named tokenizers (directory base names; repeated names get a numeric suffix). A
+ * character tokenizer given by name has no vocabulary yet, so it gets the characters of `inputs`.
+ */
+function namedTokenizers(
+  specs: readonly string[],
+  inputs: readonly string[],
+): Array<{ name: string; tokenizer: BaseTokenizer }> {
+  const seen = new Map<string, number>();
+  return specs.map((spec) => {
+    const tokenizer = resolveTokenizer(spec);
+    const isDirectory = fs.existsSync(spec) && fs.statSync(spec).isDirectory();
+    if (tokenizer instanceof CharacterTokenizer && !isDirectory)
+      tokenizer.buildVocabFromTexts(readLinesOfFiles(inputs));
+    const base = path.basename(path.resolve(spec));
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { name: n === 1 ? base : `${base}-${n}`, tokenizer };
+  });
+}
+
+function fraction(value: string): number {
+  const x = Number(value);
+  if (!(x > 0 && x <= 1)) throw new InvalidArgumentError(`expected a fraction in (0, 1], got "${value}"`);
+  return x;
+}
+
+program
+  .command('analyze')
+  .description(
+    'compare tokenizers (bytes/token, fertility, words split, types used, Rényi efficiency, MorphScore); ' +
+      'with "coverage": the cleanGPT token-usage analysis (frequencies, coverage thresholds, reduced vocabularies)',
+  )
+  .argument('[mode]', '"coverage" for the token-usage analysis; omit for the tokenizer comparison')
+  .requiredOption(
+    '--tokenizer <nameOrDir>',
+    'registered tokenizer (gpt2, byte, char, …) or saved tokenizer directory; repeat to compare',
+    (v: string, all: string[] = []) => [...all, v],
+  )
+  .requiredOption(
+    '--input <files...>',
+    'UTF-8 corpus files, read line by line (one per language for per-language metrics)',
+  )
+  .option('--morph <csv>', 'MorphScore CSV with columns full_word, pt1, rest')
+  .option(
+    '--reduced-vocab <fraction...>',
+    'coverage mode: write reduced_vocab_{c}.json for each coverage',
+    (v: string, all: number[] = []) => [...all, fraction(v)],
+  )
+  .option('--max-samples <n>', 'coverage mode: analyse at most this many lines', integerAtLeast(1))
+  .option('--quiet', 'no progress bar')
+  .requiredOption('--out <dir>', 'output directory for the report and charts')
+  .action(
+    (
+      mode: string | undefined,
+      opts: {
+        tokenizer: string[];
+        input: string[];
+        morph?: string;
+        reducedVocab?: number[];
+        maxSamples?: number;
+        quiet?: boolean;
+        out: string;
+      },
+    ) => {
+      const named = namedTokenizers(opts.tokenizer, opts.input);
+      if (mode === undefined) {
+        const report = compareTokenizers({
+          tokenizers: named,
+          inputs: opts.input,
+          morphCsv: opts.morph,
+          outDir: opts.out,
+          showProgress: !opts.quiet,
+        });
+        for (const t of report.tokenizers) {
+          console.log(
+            `${t.name}: ${t.bytesPerToken.toFixed(3)} bytes/token, fertility ${t.fertility.toFixed(3)}, ` +
+              `split ${t.propSplit.toFixed(3)}, types ${t.typesUsed}, Rényi ${t.renyi?.toFixed(3) ?? 'n/a'}` +
+              (t.morphScore === null ? '' : `, MorphScore ${t.morphScore.toFixed(3)}`),
+          );
+        }
+        console.log(`report -> ${path.join(opts.out, 'report.md')}`);
+        return;
+      }
+      if (mode !== 'coverage')
+        throw new InvalidArgumentError(`unknown analyze mode "${mode}" (expected "coverage" or nothing)`);
+      if (opts.morph !== undefined)
+        throw new InvalidArgumentError('--morph applies to the comparison, not to "analyze coverage"');
+      const curves: Array<{ label: string; cumulative: Float64Array }> = [];
+      for (const { name, tokenizer } of named) {
+        const dir = named.length === 1 ? opts.out : path.join(opts.out, name);
+        const { summary, analyzer, reduced } = analyzeDatasetWithTokenizer({ file: opts.input }, tokenizer, {
+          outputDir: dir,
+          maxSamples: opts.maxSamples,
+          showProgress: !opts.quiet,
+          reducedVocabCoverages: opts.reducedVocab,
+        });
+        curves.push({ label: name, cumulative: analyzer.cumulativeCoverage() });
+        const thresholds = [...analyzer.coverageThresholds()].map(([t, k]) => `${t}: ${k}`).join(', ');
+        console.log(
+          `${name}: ${summary.totalTokens} tokens, ${summary.uniqueTokens} of ${tokenizer.vocabSize} types used; coverage ranks ${thresholds}`,
+        );
+        for (const r of reduced)
+          console.log(
+            `  reduced vocabulary at ${r.requestedCoverage}: ${r.vocab.size} tokens (covers ${r.reachedCoverage.toFixed(4)})`,
+          );
+        console.log(`  analysis -> ${dir}`);
+      }
+      if (named.length > 1)
+        plotCoverageCurves(curves, path.join(opts.out, 'coverage_curves.png'), {
+          title: 'Vocabulary coverage by tokenizer',
+        });
+    },
+  );
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`cleangpt: ${error instanceof Error ? error.message : String(error)}`);

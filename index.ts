@@ -1,6 +1,32 @@
 /** cleangpt's public API: everything a research script imports. */
 export { ConfigError, GPTConfig, type GPTConfigFields } from './config.js';
 export {
+  BACKEND_NAMES,
+  BackendError,
+  type BackendName,
+  type BackendOptions,
+  initBackend,
+} from './model/backend.js';
+export { CHECKPOINT_FORMAT, exportHuggingFace, loadModel, loadWeights, saveModel } from './model/io.js';
+export { getModel, listModels, type ModelClass, registerModel, unregisterModel } from './model/registry.js';
+export {
+  type NamedTensor,
+  readSafetensors,
+  type SafetensorsFile,
+  writeSafetensors,
+} from './model/safetensors.js';
+export { SASPTransformerModel, type SaspInit, type SaspScalars } from './model/sasp.js';
+export {
+  type ForwardInput,
+  type ForwardOutput,
+  type GenerateOptions,
+  IGNORE_INDEX,
+  ModelError,
+  type ModelOptions,
+  TransformerModel,
+} from './model/transformer.js';
+export { VanillaTransformerModel } from './model/vanilla.js';
+export {
   BaseTokenizer,
   type BatchEncodeOptions,
   type BatchEncoding,
@@ -9,15 +35,73 @@ export {
   type TensorBatchEncoding,
   type TokenIds,
 } from './tokenizers/base.js';
+export {
+  type BPEEncodeOptions,
+  BPETokenizer,
+  type BPETokenizerOptions,
+} from './tokenizers/bpe/tokenizer.js';
+export {
+  type TrainBPEOptions,
+  type TrainBPEResult,
+  type TrainInput,
+  type TrainProgress,
+  trainBPE,
+} from './tokenizers/bpe/trainer.js';
+export { BPEWorkerPool } from './tokenizers/bpe/worker-pool.js';
 export { ByteLevelTokenizer, type ByteLevelTokenizerOptions } from './tokenizers/byte-level.js';
 export { CharacterTokenizer, type CharacterTokenizerOptions } from './tokenizers/character.js';
+export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
 export {
   createTokenizer,
   listTokenizers,
   loadTokenizer,
   registerTokenizer,
+  resolveTokenizer,
   type TokenizerClass,
   unregisterTokenizer,
 } from './tokenizers/registry.js';
 export { FileError } from './utils/fs.js';
+export {
+  COVERAGE_MARKERS,
+  type CoverageSeries,
+  type LossPoint,
+  plotCoverageCurve,
+  plotCoverageCurves,
+  plotGroupedBars,
+  plotLines,
+  plotLossCurves,
+  plotMetricBars,
+  plotTokenDistribution,
+  renderChart,
+} from './utils/plots.js';
 export { Registry, RegistryError } from './utils/registry.js';
+export { forEachLine, readLines, readLinesOfFiles } from './utils/text-stream.js';
+export {
+  type AnalysisInput,
+  type AnalysisSummary,
+  analyzeDatasetWithTokenizer,
+  COVERAGE_THRESHOLDS,
+  type ReducedVocab,
+  type TokenCount,
+  TokenUsageAnalyzer,
+} from './utils/token-statistics.js';
+export {
+  type CorpusMetrics,
+  evaluateCorpus,
+  evaluateTokenizer,
+  type MorphItem,
+  type MorphScoreResult,
+  morphScore,
+  RENYI_ALPHA,
+  readMorphCsv,
+  renyiEfficiency,
+  type TokenizerEvaluation,
+  TokenizerMetricsAccumulator,
+} from './utils/tokenizer-metrics.js';
+export {
+  buildReport,
+  compareTokenizers,
+  type Report,
+  type ReportEntry,
+  writeTokenizerReport,
+} from './utils/tokenizer-report.js';

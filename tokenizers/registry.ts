@@ -2,10 +2,13 @@
  * The tokenizer registry: built-in tokenizers by name, user plugins, and loading a saved tokenizer by the
  * `tokenizer_type` recorded in its `tokenizer_config.json`.
  */
+import * as fs from 'node:fs';
 import { isSubclassOf, Registry } from '../utils/registry.js';
 import { BaseTokenizer, readTokenizerConfig } from './base.js';
+import { BPETokenizer } from './bpe/tokenizer.js';
 import { ByteLevelTokenizer } from './byte-level.js';
 import { CharacterTokenizer } from './character.js';
+import { GPT2Tokenizer } from './gpt2.js';
 
 /** What a registered tokenizer class provides: a constructor taking one options object and a loader. */
 export interface TokenizerClass<T extends BaseTokenizer = BaseTokenizer> {
@@ -27,6 +30,8 @@ export const tokenizerRegistry = new Registry<TokenizerClass>({
 
 tokenizerRegistry.register('character', CharacterTokenizer);
 tokenizerRegistry.register('byte', ByteLevelTokenizer);
+tokenizerRegistry.register('bpe', BPETokenizer);
+tokenizerRegistry.register('gpt2', GPT2Tokenizer);
 
 /**
  * Registers a tokenizer class under `name`. Set a static `tokenizerType` equal to `name` so that saved
@@ -54,4 +59,20 @@ export function createTokenizer(name: string, options?: object): BaseTokenizer {
 export function loadTokenizer(dir: string): BaseTokenizer {
   const { tokenizer_type: type } = readTokenizerConfig(dir);
   return tokenizerRegistry.get(type).fromPretrained(dir);
+}
+
+/**
+ * The tokenizer a command-line `--tokenizer` value names: an existing directory is loaded with
+ * `loadTokenizer`; anything else must be a registered name (`gpt2`, `byte`, `char`, …) and is created
+ * with its defaults.
+ */
+export function resolveTokenizer(nameOrDir: string): BaseTokenizer {
+  if (fs.existsSync(nameOrDir) && fs.statSync(nameOrDir).isDirectory()) return loadTokenizer(nameOrDir);
+  const name = nameOrDir === 'char' ? 'character' : nameOrDir;
+  if (!tokenizerRegistry.list().includes(name)) {
+    throw new Error(
+      `--tokenizer ${JSON.stringify(nameOrDir)} is neither a directory nor a registered tokenizer (${tokenizerRegistry.list().join(', ')})`,
+    );
+  }
+  return createTokenizer(name);
 }

@@ -1,0 +1,272 @@
+/**
+ * GPT-2 encoding throughput (bpe-reference.md §12): this project vs tiktoken (WASM), js-tiktoken and
+ * gpt-tokenizer on ≥ 10 MB of non-repeating text, then the project's worker pool with 1 and 2 workers.
+ *
+ * Every peer must produce our ids on the whole text before anything is timed. Each timed run is a fresh
+ * process (`--run NAME`), implementations interleaved in rounds; single-thread runs are pinned to one
+ * core with `taskset` when available. Prints one JSON line per figure.
+ *
+ *   npm run bench:bpe-encode -- [--mb 10] [--rounds 5]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GPT2Tokenizer } from '../tokenizers/gpt2.js';
+import { buildBenchCorpus } from './corpus.js';
+
+const HERE = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(HERE), '..', '..');
+const OUT_DIR = path.join(ROOT, '.bench-data');
+
+type Encode = (text: string) => ArrayLike<number>;
+
+/** A loaded encoder for each implementation (imports are dynamic so a run loads only its own). */
+async function loadEncoder(name: string): Promise<Encode> {
+  switch (name) {
+    case 'cleangpt': {
+      const tok = new GPT2Tokenizer();
+      return (text) => tok.encode(text);
+    }
+    case 'tiktoken-wasm': {
+      const { get_encoding } = await import('tiktoken');
+      const enc = get_encoding('gpt2');
+      return (text) => enc.encode(text, 'all');
+    }
+    case 'js-tiktoken': {
+      const { Tiktoken } = await import('js-tiktoken/lite');
+      const ranks = (await import('js-tiktoken/ranks/gpt2')).default;
+      const enc = new Tiktoken(ranks);
+      return (text) => enc.encode(text, 'all');
+    }
+    case 'gpt-tokenizer': {
+      const { encode } = await import('gpt-tokenizer/encoding/r50k_base');
+      return (text) => encode(text);
+    }
+    default:
+      throw new Error(`unknown implementation ${name}`);
+  }
+}
+
+const SINGLE = ['cleangpt', 'tiktoken-wasm', 'js-tiktoken', 'gpt-tokenizer'];
+const POOLED = ['cleangpt-workers-1', 'cleangpt-workers-2'];
+
+interface RunResult {
+  name: string;
+  loadMs: number;
+  encodeMs: number;
+  tokens: number;
+  maxRssMB: number;
+}
+
+/** Documents for the worker pool: groups of 1000 lines. */
+function documents(text: string): string[] {
+  const lines = text.split(/(?<=\n)/);
+  const docs: string[] = [];
+  for (let i = 0; i < lines.length; i += 1000) docs.push(lines.slice(i, i + 1000).join(''));
+  return docs;
+}
+
+/** One timed run in this (fresh) process: warm up on about the first 1 MB, then encode the whole file once. */
+async function runOne(name: string, file: string): Promise<RunResult> {
+  const text = fs.readFileSync(file, 'utf8');
+  const t0 = performance.now();
+  if (name.startsWith('cleangpt-workers-')) {
+    const workers = Number(name.slice('cleangpt-workers-'.length));
+    const tok = new GPT2Tokenizer();
+    const pool = tok.createWorkerPool(workers);
+    const docs = documents(text);
+    // Warm up on about the first 1 MB, as the single-thread runs do.
+    let warm = 0;
+    for (let chars = 0; warm < docs.length && chars < 1 << 20; warm++) chars += docs[warm]!.length;
+    pool.encodeMany(docs.slice(0, Math.max(warm, workers)));
+    const t1 = performance.now();
+    const rows = pool.encodeMany(docs);
+    const t2 = performance.now();
+    await pool.close();
+    return result(
+      name,
+      t1 - t0,
+      t2 - t1,
+      rows.reduce((n, r) => n + r.length, 0),
+    );
+  }
+  const encode = await loadEncoder(name);
+  encode(text.slice(0, 1 << 20));
+  const t1 = performance.now();
+  const ids = encode(text);
+  const t2 = performance.now();
+  return result(name, t1 - t0, t2 - t1, ids.length);
+}
+
+function result(name: string, loadMs: number, encodeMs: number, tokens: number): RunResult {
+  return { name, loadMs, encodeMs, tokens, maxRssMB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** Spawns a fresh process for one run; pinned to CPU 0 when `pin` and taskset exist. */
+function spawnRun(name: string, file: string, pin: boolean): RunResult {
+  const args = [HERE, '--run', name, '--file', file];
+  const useTaskset = pin && hasTaskset();
+  const child = useTaskset
+    ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (child.status !== 0) throw new Error(`run ${name} failed: ${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop()!) as RunResult;
+}
+
+let tasksetAvailable: boolean | null = null;
+function hasTaskset(): boolean {
+  if (tasksetAvailable === null) {
+    try {
+      execFileSync('taskset', ['-c', '0', 'true']);
+      tasksetAvailable = true;
+    } catch {
+      tasksetAvailable = false;
+    }
+  }
+  return tasksetAvailable;
+}
+
+/** The first `mb` MiB of the shared benchmark corpus (cut at a line end), written once. */
+function benchText(mb: number): { file: string; bytes: number; sha256: string; source: string } {
+  const corpus = buildBenchCorpus(ROOT, OUT_DIR);
+  const full = fs.readFileSync(corpus.file, 'utf8');
+  let text = '';
+  let cut = 0;
+  while (Buffer.byteLength(text) < mb * 1024 * 1024) {
+    const next = full.indexOf('\n', cut + 1024 * 1024);
+    cut = next < 0 ? full.length : next + 1;
+    text = full.slice(0, cut);
+    if (next < 0) break;
+  }
+  // The peers disagree on special tokens inside text; this benchmark is about ordinary text.
+  text = text.replaceAll('<|endoftext|>', '');
+  const file = path.join(OUT_DIR, `bpe-encode-${mb}mb.txt`);
+  fs.writeFileSync(file, text);
+  const bytes = Buffer.byteLength(text);
+  return {
+    file,
+    bytes,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    source: path.relative(ROOT, corpus.file),
+  };
+}
+
+function stats(values: number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const arg = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const run = arg('--run');
+  if (run !== undefined) {
+    console.log(JSON.stringify(await runOne(run, arg('--file')!)));
+    return;
+  }
+  const mb = Number(arg('--mb') ?? 10);
+  const rounds = Number(arg('--rounds') ?? 5);
+  const input = benchText(mb);
+  const env = {
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    pinned: hasTaskset(),
+    versions: Object.fromEntries(
+      ['tiktoken', 'js-tiktoken', 'gpt-tokenizer'].map((p) => [
+        p,
+        (
+          JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', p, 'package.json'), 'utf8')) as {
+            version: string;
+          }
+        ).version,
+      ]),
+    ),
+  };
+  console.log(JSON.stringify({ bench: 'bpe-encode', kind: 'input', ...input, env }));
+
+  // Correctness gate: every peer must give exactly our ids on the whole text.
+  const text = fs.readFileSync(input.file, 'utf8');
+  const ours = (await loadEncoder('cleangpt'))(text);
+  for (const name of SINGLE.slice(1)) {
+    const theirs = (await loadEncoder(name))(text);
+    let same = theirs.length === ours.length;
+    for (let i = 0; same && i < ours.length; i++) same = theirs[i] === ours[i];
+    console.log(
+      JSON.stringify({
+        bench: 'bpe-encode',
+        kind: 'parity',
+        peer: name,
+        identical: same,
+        tokens: theirs.length,
+      }),
+    );
+    if (!same) throw new Error(`${name} ids differ from cleangpt's: no timing`);
+  }
+  const tok = new GPT2Tokenizer();
+  const pool = tok.createWorkerPool(2);
+  const docs = documents(text);
+  const pooled = pool.encodeMany(docs);
+  await pool.close();
+  const serial = docs.map((d) => tok.encode(d));
+  const poolSame = JSON.stringify(pooled) === JSON.stringify(serial);
+  console.log(
+    JSON.stringify({ bench: 'bpe-encode', kind: 'parity', peer: 'cleangpt-workers-2', identical: poolSame }),
+  );
+  if (!poolSame) throw new Error('worker pool ids differ from serial encoding: no timing');
+
+  const runs = new Map<string, RunResult[]>();
+  for (let r = 0; r < rounds; r++) {
+    for (const name of SINGLE) runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, true)]);
+    for (const name of POOLED) runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, false)]);
+  }
+  const mbps = new Map<string, number>();
+  for (const [name, list] of runs) {
+    const rates = list.map((x) => input.bytes / 1e6 / (x.encodeMs / 1000));
+    const s = stats(rates);
+    mbps.set(name, s.median);
+    console.log(
+      JSON.stringify({
+        bench: 'bpe-encode',
+        kind: 'throughput',
+        impl: name,
+        mode: name.startsWith('cleangpt-workers') ? 'batch of 1000-line documents' : 'whole text, one call',
+        runs: list.length,
+        mbPerSecMedian: round3(s.median),
+        mbPerSecMin: round3(s.min),
+        mbPerSecMax: round3(s.max),
+        spreadPct: round3(((s.max - s.min) / s.median) * 100),
+        tokensPerSecMedian: Math.round((list[0]!.tokens / input.bytes) * s.median * 1e6),
+        loadMsMedian: round3(stats(list.map((x) => x.loadMs)).median),
+        maxRssMB: round3(Math.max(...list.map((x) => x.maxRssMB))),
+      }),
+    );
+  }
+  const ratio = (a: string, b: string): number => round3(mbps.get(a)! / mbps.get(b)!);
+  console.log(
+    JSON.stringify({
+      bench: 'bpe-encode',
+      kind: 'ratios',
+      cleangptVsTiktokenWasm: ratio('cleangpt', 'tiktoken-wasm'),
+      cleangptVsJsTiktoken: ratio('cleangpt', 'js-tiktoken'),
+      cleangptVsGptTokenizer: ratio('cleangpt', 'gpt-tokenizer'),
+      workers2VsWorkers1: ratio('cleangpt-workers-2', 'cleangpt-workers-1'),
+      targets: { cleangptVsTiktokenWasm: 2, workers2VsWorkers1: 1.8 },
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});

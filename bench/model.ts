@@ -1,0 +1,214 @@
+/**
+ * Training throughput (tokens/s of forward + backward + Adam step) for fixed configs on every available
+ * TensorFlow.js backend, and the same model and step in PyTorch when `python3 -c 'import torch'` works.
+ * Prints JSON lines. Usage: node dist/bench/model.js [--steps N] [--configs tiny,small] [--backends wasm,cpu]
+ *   [--model Vanilla|SASP] [--batch N]
+ */
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs-core';
+import { GPTConfig } from '../config.js';
+import { type BackendName, initBackend } from '../model/backend.js';
+import { getModel } from '../model/registry.js';
+
+interface BenchConfig {
+  name: string;
+  vocab: number;
+  ctx: number;
+  width: number;
+  layers: number;
+  heads: number;
+  batch: number;
+}
+
+const CONFIGS: BenchConfig[] = [
+  { name: 'tiny', vocab: 256, ctx: 128, width: 128, layers: 2, heads: 4, batch: 8 },
+  { name: 'small', vocab: 8192, ctx: 256, width: 384, layers: 6, heads: 6, batch: 8 },
+];
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+function batchOf(c: BenchConfig, seed: number): number[][] {
+  let s = seed;
+  return Array.from({ length: c.batch }, () =>
+    Array.from({ length: c.ctx }, () => {
+      s = (s * 1103515245 + 12345) >>> 0;
+      return s % c.vocab;
+    }),
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** Times `steps` training steps after one warm-up; returns per-step seconds. */
+async function timeTfjs(
+  c: BenchConfig,
+  modelType: string,
+  steps: number,
+): Promise<{ stepSeconds: number[]; kernels: Array<[string, number]> }> {
+  const config = GPTConfig.create({
+    modelType,
+    vocabSize: c.vocab,
+    blockSize: c.ctx,
+    nEmbd: c.width,
+    nLayer: c.layers,
+    nHead: c.heads,
+    dropout: 0,
+    bias: false,
+  });
+  const model = getModel(modelType, config, { seed: 1 });
+  const optimizer = tf.train.adam(1e-3);
+  const inputIds = batchOf(c, 1);
+  const targets = batchOf(c, 2);
+  const step = () => {
+    const loss = optimizer.minimize(
+      () => model.forward({ inputIds, targets }).loss!,
+      true,
+      model.trainableVariables(),
+    )!;
+    loss.dataSync();
+    loss.dispose();
+  };
+  step();
+  const stepSeconds: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    step();
+    stepSeconds.push((performance.now() - t0) / 1000);
+  }
+  const kernels = await profileKernels(step);
+  optimizer.dispose();
+  model.dispose();
+  return { stepSeconds, kernels };
+}
+
+/** Milliseconds per kernel name over one profiled step, largest first. */
+async function profileKernels(step: () => void): Promise<Array<[string, number]>> {
+  const profile = await tf.profile(step);
+  const byName = new Map<string, number>();
+  for (const k of profile.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    byName.set(k.name, (byName.get(k.name) ?? 0) + ms);
+  }
+  return [...byName]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([n, ms]) => [n, Math.round(ms)]);
+}
+
+const TORCH_SCRIPT = `
+import json, math, sys, time, torch, torch.nn as nn, torch.nn.functional as F
+c = json.loads(sys.argv[1]); steps = int(sys.argv[2]); torch.manual_seed(1)
+V, T, d, L, H, B = c['vocab'], c['ctx'], c['width'], c['layers'], c['heads'], c['batch']
+class Block(nn.Module):
+    def __init__(s):
+        super().__init__(); s.ln_1 = nn.LayerNorm(d, bias=False); s.c_attn = nn.Linear(d, 3*d, bias=False)
+        s.c_proj = nn.Linear(d, d, bias=False); s.ln_2 = nn.LayerNorm(d, bias=False)
+        s.c_fc = nn.Linear(d, 4*d, bias=False); s.mlp_proj = nn.Linear(4*d, d, bias=False)
+    def forward(s, x):
+        q, k, v = s.c_attn(s.ln_1(x)).split(d, dim=2)
+        q, k, v = [t.view(B, T, H, d // H).transpose(1, 2) for t in (q, k, v)]
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, d)
+        x = x + s.c_proj(y)
+        return x + s.mlp_proj(F.gelu(s.c_fc(s.ln_2(x))))
+class GPT(nn.Module):
+    def __init__(s):
+        super().__init__(); s.wte = nn.Embedding(V, d); s.wpe = nn.Embedding(T, d)
+        s.h = nn.ModuleList([Block() for _ in range(L)]); s.ln_f = nn.LayerNorm(d, bias=False)
+    def forward(s, idx, tgt):
+        x = s.wte(idx) + s.wpe(torch.arange(T))
+        for b in s.h: x = b(x)
+        return F.cross_entropy((s.ln_f(x) @ s.wte.weight.t()).view(-1, V), tgt.view(-1))
+m = GPT(); opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+idx = torch.randint(0, V, (B, T)); tgt = torch.randint(0, V, (B, T)); times = []
+for i in range(steps + 1):
+    t0 = time.perf_counter(); opt.zero_grad(); m(idx, tgt).backward(); opt.step()
+    if i > 0: times.append(time.perf_counter() - t0)
+print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'stepSeconds': times}))
+`;
+
+function timeTorch(
+  c: BenchConfig,
+  steps: number,
+): { stepSeconds: number[]; version: string; threads: number } | string {
+  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) return 'python3 cannot import torch; install a CPU PyTorch to compare';
+  const run = spawnSync('python3', ['-c', TORCH_SCRIPT, JSON.stringify(c), String(steps)], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) return `PyTorch run failed: ${run.stderr.trim().split('\n').pop()}`;
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  return { stepSeconds: out.stepSeconds, version: out.torch, threads: out.threads };
+}
+
+async function main(): Promise<void> {
+  const steps = Number(arg('steps', '3'));
+  const wanted = arg('configs', 'tiny,small').split(',');
+  const backends = arg('backends', 'wasm,cpu').split(',') as BackendName[];
+  const modelType = arg('model', 'Vanilla');
+  // --batch overrides the batch size (e.g. when the wasm heap cannot hold the small config at batch 8).
+  const batchOverride = arg('batch', '');
+  const selected = CONFIGS.filter((x) => wanted.includes(x.name)).map((x) =>
+    batchOverride === '' ? x : { ...x, batch: Number(batchOverride) },
+  );
+  for (const c of selected) {
+    const tokens = c.batch * c.ctx;
+    const torch = timeTorch(c, steps);
+    const torchTokS = typeof torch === 'string' ? null : tokens / median(torch.stepSeconds);
+    if (typeof torch === 'string')
+      console.log(JSON.stringify({ bench: 'model-train', config: c.name, peer: 'pytorch', skipped: torch }));
+    else
+      console.log(
+        JSON.stringify({
+          bench: 'model-train',
+          config: c.name,
+          peer: 'pytorch',
+          version: torch.version,
+          threads: torch.threads,
+          tokensPerSecond: Math.round(torchTokS!),
+          stepSeconds: torch.stepSeconds.map((s) => +s.toFixed(3)),
+        }),
+      );
+    for (const backend of backends) {
+      try {
+        await initBackend({ backend, log: null });
+      } catch (error) {
+        console.log(
+          JSON.stringify({
+            bench: 'model-train',
+            config: c.name,
+            backend,
+            skipped: (error as Error).message,
+          }),
+        );
+        continue;
+      }
+      const { stepSeconds, kernels } = await timeTfjs(c, modelType, steps);
+      const tokS = tokens / median(stepSeconds);
+      console.log(
+        JSON.stringify({
+          bench: 'model-train',
+          config: c.name,
+          batch: c.batch,
+          model: modelType,
+          backend,
+          tokensPerSecond: Math.round(tokS),
+          spread: [
+            Math.round(tokens / Math.max(...stepSeconds)),
+            Math.round(tokens / Math.min(...stepSeconds)),
+          ],
+          stepSeconds: stepSeconds.map((s) => +s.toFixed(3)),
+          ratioToPytorch: torchTokS === null ? null : +(tokS / torchTokS).toFixed(3),
+          topKernelsMs: Object.fromEntries(kernels),
+        }),
+      );
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,33 @@
+/** Model registry: `getModel("Vanilla" | "SASP" | a plugin name, config)`. */
+import type { GPTConfig } from '../config.js';
+import { isSubclassOf, Registry } from '../utils/registry.js';
+import { SASPTransformerModel } from './sasp.js';
+import { type ModelOptions, TransformerModel } from './transformer.js';
+import { VanillaTransformerModel } from './vanilla.js';
+
+export type ModelClass = new (config: GPTConfig, options?: ModelOptions) => TransformerModel;
+
+const models = new Registry<ModelClass>({
+  kind: 'model',
+  check: (entry) =>
+    isSubclassOf(entry, TransformerModel) ? null : 'expected a subclass of TransformerModel',
+});
+models.register('Vanilla', VanillaTransformerModel);
+models.register('SASP', SASPTransformerModel);
+
+export function registerModel(name: string, model: ModelClass): void {
+  models.register(name, model);
+}
+
+export function unregisterModel(name: string): void {
+  models.unregister(name);
+}
+
+export function listModels(): string[] {
+  return models.list();
+}
+
+/** Builds the model registered as `type` (normally `config.modelType`). */
+export function getModel(type: string, config: GPTConfig, options: ModelOptions = {}): TransformerModel {
+  return new (models.get(type))(config, options);
+}

@@ -1,0 +1,443 @@
+/**
+ * Shared body of the GPT-style models: parameters by name, embeddings, final LayerNorm, tied head, loss,
+ * generation with a KV cache. Subclasses (Vanilla, SASP) define their blocks.
+ *
+ * Linear weights are stored [in, out] (the orientation of Hugging Face's GPT-2 Conv1D), so the forward
+ * product is a plain non-transposed matMul.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { GPTConfig } from '../config.js';
+import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, linearTransposed } from './ops.js';
+import { SeededRandom } from './random.js';
+import { createRng, type SamplingOptions, sampleToken } from './sampling.js';
+
+export const IGNORE_INDEX = -100;
+export const INIT_STD = 0.02;
+
+/** Hidden width of the gated MLP: ceil8(floor(2.1/3 · 4d)). */
+export function llamaHiddenSize(d: number): number {
+  return Math.ceil(Math.floor((2.1 / 3) * 4 * d) / 8) * 8;
+}
+
+export class ModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+export type TokenBatch = number[][] | Int32Array[] | tf.Tensor2D;
+
+export interface ForwardInput {
+  inputIds: TokenBatch;
+  /** `targets[b][t]` is the token that follows `inputIds[b][t]`; −100 positions are ignored. */
+  targets?: TokenBatch;
+  /**
+   * Accepted for interface compatibility and shape-checked, but not applied: collators pad on the right,
+   * so causal attention already keeps real tokens from seeing padding, and padded targets are −100.
+   */
+  attentionMask?: TokenBatch;
+}
+
+export interface ForwardOutput {
+  logits: tf.Tensor3D;
+  loss?: tf.Scalar;
+}
+
+export interface ModelOptions {
+  /** Seed of the weight initialisation (default 1337). */
+  seed?: number;
+}
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  eosTokenId?: number | null;
+  seed?: number;
+}
+
+/** Per-layer attention cache: keys and values as [batch·heads, cachedLength, headSize]. */
+export interface LayerCache {
+  keys: tf.Tensor3D | null;
+  values: tf.Tensor3D | null;
+}
+
+/** What a block needs to know about the current call besides its input. */
+export interface BlockContext {
+  batch: number;
+  /** Query positions in this call. */
+  length: number;
+  /** Absolute position of the first query (cached tokens before it). */
+  offset: number;
+  training: boolean;
+  cache: LayerCache | null;
+}
+
+interface Batch {
+  ids: Int32Array;
+  batch: number;
+  length: number;
+}
+
+function toBatch(value: TokenBatch, what: string): Batch {
+  if (value instanceof tf.Tensor) {
+    if (value.rank !== 2)
+      throw new ModelError(`${what} must be 2-D [batch, time], got shape [${value.shape}]`);
+    return { ids: Int32Array.from(value.dataSync()), batch: value.shape[0], length: value.shape[1] };
+  }
+  if (!Array.isArray(value) || value.length === 0)
+    throw new ModelError(`${what} must be a non-empty batch of rows`);
+  const length = value[0]!.length;
+  const ids = new Int32Array(value.length * length);
+  value.forEach((row, b) => {
+    if (row.length !== length)
+      throw new ModelError(`${what} rows have different lengths (${length} and ${row.length})`);
+    ids.set(row, b * length);
+  });
+  return { ids, batch: value.length, length };
+}
+
+export abstract class TransformerModel {
+  readonly config: GPTConfig;
+  readonly vocabSize: number;
+  training = true;
+  readonly #params = new Map<string, tf.Variable>();
+  protected readonly rng: SeededRandom;
+
+  constructor(config: GPTConfig, options: ModelOptions = {}) {
+    config.validate();
+    if (config.vocabSize === null) {
+      throw new ModelError(
+        'config.vocabSize is not set; call config.updateFromTokenizer(tokenizer) or set it',
+      );
+    }
+    if (config.paddingIdx !== null && config.paddingIdx >= config.vocabSize) {
+      throw new ModelError(
+        `config.paddingIdx (${config.paddingIdx}) is outside the vocabulary (size ${config.vocabSize})`,
+      );
+    }
+    this.config = config;
+    this.vocabSize = config.vocabSize;
+    this.rng = new SeededRandom(options.seed ?? 1337);
+    const d = config.nEmbd;
+    this.addNormal('transformer.wte.weight', [this.vocabSize, d], INIT_STD);
+    this.addNormal('transformer.wpe.weight', [config.blockSize, d], INIT_STD);
+    this.buildBlocks();
+    this.addLayerNorm('transformer.ln_f');
+    for (const [name, variable] of this.#params) {
+      if (name.endsWith('c_proj.weight')) {
+        variable.assign(this.normal(variable.shape, INIT_STD / Math.sqrt(2 * config.nLayer)));
+      }
+    }
+    this.afterInit();
+    // Last of all, so no later init step can undo it (reference defect D12).
+    if (config.paddingIdx !== null)
+      this.zeroRows('transformer.wte.weight', config.paddingIdx, config.paddingIdx + 1);
+  }
+
+  /** Creates the block parameters (names `transformer.h.{i}.…`). */
+  protected abstract buildBlocks(): void;
+  /** Model-specific init applied after the global init. */
+  protected afterInit(): void {}
+  /** One block on x[B·T, d]. */
+  protected abstract block(layer: number, x: tf.Tensor2D, context: BlockContext): tf.Tensor2D;
+
+  // ---- parameters -------------------------------------------------------------------------------
+
+  protected normal(shape: number[], std: number): tf.Tensor {
+    return tf.tensor(
+      this.rng.normalArray(
+        shape.reduce((a, b) => a * b, 1),
+        std,
+      ),
+      shape,
+    );
+  }
+
+  protected add(name: string, value: tf.Tensor): tf.Variable {
+    if (this.#params.has(name)) throw new ModelError(`parameter ${name} defined twice`);
+    const variable = tf.variable(value, true);
+    value.dispose();
+    this.#params.set(name, variable);
+    return variable;
+  }
+
+  protected addNormal(name: string, shape: number[], std = INIT_STD): tf.Variable {
+    return this.add(name, this.normal(shape, std));
+  }
+
+  /** A Linear layer: weight [in, out] ~ N(0, 0.02), bias zeros when config.bias. */
+  protected addLinear(prefix: string, inFeatures: number, outFeatures: number): void {
+    this.addNormal(`${prefix}.weight`, [inFeatures, outFeatures]);
+    if (this.config.bias) this.add(`${prefix}.bias`, tf.zeros([outFeatures]));
+  }
+
+  protected addLayerNorm(prefix: string): void {
+    this.add(`${prefix}.weight`, tf.ones([this.config.nEmbd]));
+    if (this.config.bias) this.add(`${prefix}.bias`, tf.zeros([this.config.nEmbd]));
+  }
+
+  /** Sets rows [from, to) of a 2-D parameter to zero. */
+  protected zeroRows(name: string, from: number, to: number): void {
+    const variable = this.param(name);
+    const values = variable.dataSync().slice();
+    const width = variable.shape[1] ?? 1;
+    values.fill(0, from * width, to * width);
+    variable.assign(tf.tensor(values, variable.shape));
+  }
+
+  /** Sets columns [from, to) of a 2-D parameter to zero. */
+  protected zeroColumns(name: string, from: number, to: number): void {
+    const variable = this.param(name);
+    const [rows, cols] = variable.shape as [number, number];
+    const values = variable.dataSync().slice();
+    for (let r = 0; r < rows; r++) values.fill(0, r * cols + from, r * cols + to);
+    variable.assign(tf.tensor(values, variable.shape));
+  }
+
+  param(name: string): tf.Variable {
+    const variable = this.#params.get(name);
+    if (variable === undefined) throw new ModelError(`no parameter named ${name}`);
+    return variable;
+  }
+
+  maybeParam(name: string): tf.Variable | undefined {
+    return this.#params.get(name);
+  }
+
+  /** Trainable parameters by checkpoint name, in definition order (the tied head appears once, as wte). */
+  namedParameters(): Array<[string, tf.Variable]> {
+    return [...this.#params];
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return [...this.#params.values()];
+  }
+
+  /** nanoGPT's weight-decay rule: matrices (rank ≥ 2) decay; biases, norms and gains do not. */
+  static isDecayed(variable: tf.Variable): boolean {
+    return variable.rank >= 2;
+  }
+
+  numParams({ nonEmbedding = true }: { nonEmbedding?: boolean } = {}): number {
+    let total = 0;
+    for (const [name, variable] of this.#params) {
+      if (nonEmbedding && name === 'transformer.wpe.weight') continue;
+      total += variable.size;
+    }
+    return total;
+  }
+
+  train(mode = true): this {
+    this.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  dispose(): void {
+    for (const variable of this.#params.values()) variable.dispose();
+    this.#params.clear();
+  }
+
+  // ---- forward ----------------------------------------------------------------------------------
+
+  forward(input: ForwardInput): ForwardOutput {
+    const batch = toBatch(input.inputIds, 'inputIds');
+    this.#checkBatch(batch);
+    if (input.attentionMask !== undefined)
+      this.#sameShape(toBatch(input.attentionMask, 'attentionMask'), batch, 'attentionMask');
+    let targets: Int32Array | null = null;
+    if (input.targets !== undefined) {
+      const t = toBatch(input.targets, 'targets');
+      this.#sameShape(t, batch, 'targets');
+      targets = t.ids;
+    }
+    return tf.tidy(() => {
+      const logits2d = this.#logits(batch, 0, null);
+      const logits = tf.reshape(logits2d, [batch.batch, batch.length, this.vocabSize]) as tf.Tensor3D;
+      if (targets === null) return { logits };
+      return { logits, loss: crossEntropy(logits2d, targets, IGNORE_INDEX) };
+    });
+  }
+
+  #checkBatch({ ids, length }: Batch): void {
+    if (length === 0) throw new ModelError('inputIds has no tokens');
+    if (length > this.config.blockSize) {
+      throw new ModelError(`sequence length ${length} exceeds blockSize ${this.config.blockSize}`);
+    }
+    for (const id of ids) {
+      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+        throw new ModelError(
+          `token id ${id} is outside the model vocabulary (vocabSize ${this.vocabSize}); tokenizer and model config disagree`,
+        );
+      }
+    }
+  }
+
+  #sameShape(other: Batch, batch: Batch, what: string): void {
+    if (other.batch !== batch.batch || other.length !== batch.length) {
+      throw new ModelError(
+        `${what} has shape [${other.batch}, ${other.length}], inputIds has [${batch.batch}, ${batch.length}]`,
+      );
+    }
+  }
+
+  /** Logits [B·T, V] for tokens at absolute positions offset … offset+T−1, extending `caches` when given. */
+  #logits(batch: Batch, offset: number, caches: LayerCache[] | null): tf.Tensor2D {
+    const { ids, length } = batch;
+    const positions = new Int32Array(ids.length);
+    for (let i = 0; i < ids.length; i++) positions[i] = offset + (i % length);
+    const tokens = embedding(this.param('transformer.wte.weight') as tf.Tensor2D, ids);
+    const pos = embedding(this.param('transformer.wpe.weight') as tf.Tensor2D, positions);
+    let x = dropout(tf.add(tokens, pos), this.config.dropout, this.training) as tf.Tensor2D;
+    for (let layer = 0; layer < this.config.nLayer; layer++) {
+      x = this.block(layer, x, {
+        batch: batch.batch,
+        length,
+        offset,
+        training: this.training,
+        cache: caches === null ? null : caches[layer]!,
+      });
+    }
+    const h = this.layerNorm('transformer.ln_f', x) as tf.Tensor2D;
+    return linearTransposed(h, this.param('transformer.wte.weight') as tf.Tensor2D);
+  }
+
+  /** A Linear layer by name: x[N, in] · weight (+ bias). */
+  protected linear(prefix: string, x: tf.Tensor2D): tf.Tensor2D {
+    return linear(
+      x,
+      this.param(`${prefix}.weight`) as tf.Tensor2D,
+      this.maybeParam(`${prefix}.bias`) as tf.Tensor1D | undefined,
+    );
+  }
+
+  /** Parameters of the MLP: 4× GELU, or with `gated` the GELU-gated LLaMA-style variant of hidden width `hidden`. */
+  protected addMlp(prefix: string, gated: boolean): void {
+    const d = this.config.nEmbd;
+    const hidden = gated ? llamaHiddenSize(d) : 4 * d;
+    this.addLinear(`${prefix}.c_fc`, d, hidden);
+    if (gated) this.addLinear(`${prefix}.c_gate`, d, hidden);
+    this.addLinear(`${prefix}.c_proj`, hidden, d);
+  }
+
+  protected mlp(prefix: string, h: tf.Tensor2D): tf.Tensor2D {
+    const up = this.linear(`${prefix}.c_fc`, h);
+    const act =
+      this.maybeParam(`${prefix}.c_gate.weight`) === undefined
+        ? gelu(up)
+        : tf.mul(gelu(this.linear(`${prefix}.c_gate`, h)), up);
+    return dropout(
+      this.linear(`${prefix}.c_proj`, act as tf.Tensor2D),
+      this.config.dropout,
+      this.training,
+    ) as tf.Tensor2D;
+  }
+
+  protected layerNorm(prefix: string, x: tf.Tensor): tf.Tensor {
+    return layerNorm(
+      x,
+      this.param(`${prefix}.weight`) as tf.Tensor1D,
+      this.maybeParam(`${prefix}.bias`) as tf.Tensor1D | undefined,
+    );
+  }
+
+  // ---- generation -------------------------------------------------------------------------------
+
+  /**
+   * Autoregressive sampling with a KV cache: after the prompt, each step feeds only the new token.
+   * Positions are learned and absolute, so once prompt + output exceeds blockSize the window slides and
+   * every cached key is at the wrong position; the cache is then rebuilt for the cropped window (the last
+   * blockSize tokens, positions restarting at 0), which costs one full forward per token
+   * from that point, exactly like uncached generation. `useCache: false` recomputes every step (for tests).
+   * Rows stop at `eosTokenId` (included); the model's train/eval mode is restored afterwards.
+   */
+  generate(prompt: number[][] | number[], options: GenerateOptions, useCache = true): number[][] {
+    const rows = (Array.isArray(prompt[0]) ? prompt : [prompt]) as number[][];
+    const { maxNewTokens } = options;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
+      throw new ModelError(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
+    }
+    const batch = toBatch(rows, 'prompt');
+    this.#checkBatch({ ...batch, length: Math.min(batch.length, this.config.blockSize) });
+    const rng = createRng(options.seed ?? Date.now());
+    const eos = options.eosTokenId ?? null;
+    const sequences = rows.map((row) => [...row]);
+    const finished = rows.map(() => false);
+    const wasTraining = this.training;
+    this.training = false;
+    let caches: LayerCache[] | null = null;
+    let cachedStart = 0;
+    try {
+      for (let step = 0; step < maxNewTokens && finished.includes(false); step++) {
+        const total = sequences[0]!.length;
+        const windowStart = Math.max(0, total - this.config.blockSize);
+        let offset: number;
+        let fed: number[][];
+        if (useCache && caches !== null && windowStart === cachedStart) {
+          offset = total - 1 - windowStart;
+          fed = sequences.map((s) => s.slice(total - 1));
+        } else {
+          disposeCaches(caches);
+          caches = useCache ? this.#emptyCaches() : null;
+          cachedStart = windowStart;
+          offset = 0;
+          fed = sequences.map((s) => s.slice(windowStart));
+        }
+        const fedBatch = toBatch(fed, 'window');
+        const last = tf.tidy(() => {
+          const logits = this.#logits(fedBatch, offset, caches);
+          if (caches !== null) for (const c of caches) keepCache(c);
+          const lastRows = tf.gather(
+            logits,
+            tf.tensor1d(
+              rows.map((_, b) => b * fedBatch.length + fedBatch.length - 1),
+              'int32',
+            ),
+          );
+          return lastRows.dataSync() as Float32Array;
+        });
+        for (let b = 0; b < rows.length; b++) {
+          // A finished row gets a placeholder EOS so the batch stays rectangular; trimmed on return.
+          const next = finished[b]
+            ? (eos as number)
+            : sampleToken(
+                last.subarray(b * this.vocabSize, (b + 1) * this.vocabSize),
+                options,
+                rng,
+                sequences[b],
+              );
+          sequences[b]!.push(next);
+          if (next === eos) finished[b] = true;
+        }
+      }
+    } finally {
+      disposeCaches(caches);
+      this.training = wasTraining;
+    }
+    return sequences.map((s) => {
+      if (eos === null) return s;
+      const stop = s.indexOf(eos, rows[0]!.length);
+      return stop < 0 ? s : s.slice(0, stop + 1);
+    });
+  }
+
+  #emptyCaches(): LayerCache[] {
+    return Array.from({ length: this.config.nLayer }, () => ({ keys: null, values: null }));
+  }
+}
+
+function keepCache(cache: LayerCache): void {
+  if (cache.keys !== null) tf.keep(cache.keys);
+  if (cache.values !== null) tf.keep(cache.values);
+}
+
+function disposeCaches(caches: LayerCache[] | null): void {
+  if (caches === null) return;
+  for (const c of caches) {
+    c.keys?.dispose();
+    c.values?.dispose();
+  }
+}

@@ -1,0 +1,521 @@
+/**
+ * BPETokenizer: byte-level BPE with GPT-2 pre-tokenization and special tokens (bpe-reference.md §3, §6–9).
+ *
+ * Built from a trainer's `{vocab, merges}` (merge mode) or from tiktoken ranks (rank mode, no merges).
+ * Specials are matched before pre-tokenization, leftmost and longest first, and are never merged.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FileError, writeFileAtomic, writeJsonAtomic } from '../../utils/fs.js';
+import {
+  BaseTokenizer,
+  type DecodeOptions,
+  type EncodeOptions,
+  idsToArray,
+  readTokenizerConfig,
+  TOKENIZER_CONFIG_FILE,
+  type TokenIds,
+} from '../base.js';
+import { bytesToDisplay } from '../byte-unicode.js';
+import { BPEEncoder, type EncoderData } from './encoder.js';
+import {
+  type BPEFiles,
+  bytesKey,
+  formatTiktoken,
+  type Merge,
+  parseTiktoken,
+  ranksToMerges,
+  readBPEDirectory,
+  readTiktoken,
+  TIKTOKEN_FILE,
+  writeHuggingFaceFiles,
+} from './formats.js';
+import { specialsRegex, splitOnSpecials } from './pretokenize.js';
+import { pieceEnd } from './scan.js';
+import { BPEWorkerPool } from './worker-pool.js';
+
+export interface BPETokenizerOptions {
+  /** id → token bytes; specials may be included (their bytes are their UTF-8). Default: the 256 bytes, id = byte. */
+  vocab?: ReadonlyMap<number, Uint8Array>;
+  /** Merges in rank order. Absent or null: rank mode (the rank of a token is its id, as in `.tiktoken`). */
+  merges?: readonly Merge[] | null;
+  /** Special tokens; one missing from `vocab` gets the next free id, in the order given. */
+  specialTokens?: readonly string[];
+  /** Fixed ids for specials (as in `.tiktoken` bundles); overrides lookup in `vocab`. */
+  specialTokenIds?: Readonly<Record<string, number>>;
+  /** Role tokens; default `<|endoftext|>` for eos, bos and pad when it is a special, else none. */
+  eosToken?: string | null;
+  bosToken?: string | null;
+  padToken?: string | null;
+  unkToken?: string | null;
+  maxLength?: number;
+  /** Cached pieces per generation (0 disables the cache). */
+  cacheSize?: number;
+  /** Worker threads for large `encodeBatch` calls (default: available parallelism, at most 8). */
+  numWorkers?: number;
+}
+
+/** tiktoken-style special-token policy for `encode`. */
+export interface BPEEncodeOptions extends EncodeOptions {
+  /** Specials recognised as specials (default `'all'` registered ones); others are ordinary text. */
+  allowedSpecial?: 'all' | Iterable<string>;
+  /**
+   * Specials whose presence in the text is an error. `'all'` or `'raise'`: every registered special that is
+   * not allowed (tiktoken's default). Default: none, so a non-allowed special is ordinary text.
+   */
+  disallowedSpecial?: 'all' | 'raise' | Iterable<string>;
+}
+
+export const END_OF_TEXT = '<|endoftext|>';
+/** Batches with at least this many UTF-16 units go to worker threads. */
+const PARALLEL_BATCH_CHARS = 1 << 20;
+
+const utf8 = new TextEncoder();
+const utf8Replace = new TextDecoder('utf-8', { fatal: false });
+
+/** Everything the constructor derives from its options, in the plain form workers can rebuild from. */
+function buildEncoderData(options: BPETokenizerOptions): {
+  data: EncoderData;
+  ordinary: Map<number, Uint8Array>;
+} {
+  const vocab =
+    options.vocab ?? new Map(Array.from({ length: 256 }, (_, b) => [b, Uint8Array.of(b)] as const));
+  const merges = options.merges ?? null;
+  const specialNames = [...new Set(options.specialTokens ?? Object.keys(options.specialTokenIds ?? {}))];
+  for (const s of specialNames)
+    if (typeof s !== 'string' || s.length === 0) throw new Error('special tokens must be non-empty strings');
+  const idOfKey = new Map<string, number>();
+  for (const id of [...vocab.keys()].sort((a, b) => a - b)) {
+    if (!Number.isInteger(id) || id < 0)
+      throw new Error(`vocabulary ids must be non-negative integers, got ${id}`);
+    const key = bytesKey(vocab.get(id)!);
+    if (!idOfKey.has(key)) idOfKey.set(key, id);
+  }
+  // Specials: fixed id, else the vocabulary's id for their bytes, else appended.
+  let size = vocab.size === 0 ? 0 : Math.max(...vocab.keys()) + 1;
+  const specials: Array<[string, number]> = [];
+  for (const name of specialNames) {
+    let id = options.specialTokenIds?.[name] ?? idOfKey.get(bytesKey(utf8.encode(name)));
+    if (id === undefined) id = size++;
+    size = Math.max(size, id + 1);
+    specials.push([name, id]);
+  }
+  const specialIds = new Set(specials.map(([, id]) => id));
+  const ordinary = new Map<number, Uint8Array>();
+  for (const [id, bytes] of vocab) if (!specialIds.has(id)) ordinary.set(id, bytes);
+  for (let id = 0; id < size; id++) {
+    if (!ordinary.has(id) && !specialIds.has(id))
+      throw new Error(`vocabulary ids must be contiguous: id ${id} is missing`);
+  }
+  const tokenOffsets = new Int32Array(size + 1);
+  let total = 0;
+  for (let id = 0; id < size; id++) {
+    tokenOffsets[id] = total;
+    total += ordinary.get(id)?.length ?? 0;
+  }
+  tokenOffsets[size] = total;
+  const tokenBytes = new Uint8Array(total);
+  for (const [id, bytes] of ordinary) tokenBytes.set(bytes, tokenOffsets[id]!);
+
+  const left: number[] = [];
+  const right: number[] = [];
+  const rank: number[] = [];
+  const result: number[] = [];
+  const ordinaryIdOfKey = new Map<string, number>();
+  for (const [key, id] of idOfKey) if (!specialIds.has(id)) ordinaryIdOfKey.set(key, id);
+  if (merges !== null) {
+    const idOf = (bytes: Uint8Array, k: number, what: string): number => {
+      const id = ordinaryIdOfKey.get(bytesKey(bytes));
+      if (id === undefined)
+        throw new Error(
+          `merge ${k}: ${what} ${JSON.stringify(bytesToDisplay(bytes))} is not in the vocabulary`,
+        );
+      return id;
+    };
+    merges.forEach(([a, b], k) => {
+      const joined = new Uint8Array(a.length + b.length);
+      joined.set(a);
+      joined.set(b, a.length);
+      left.push(idOf(a, k, 'left token'));
+      right.push(idOf(b, k, 'right token'));
+      rank.push(k);
+      result.push(idOf(joined, k, 'merged token'));
+    });
+  } else {
+    // Rank mode: every split of a token into two tokens merges with the token's rank.
+    for (const [key, id] of ordinaryIdOfKey) {
+      for (let cut = 1; cut < key.length; cut++) {
+        const a = ordinaryIdOfKey.get(key.slice(0, cut));
+        const b = ordinaryIdOfKey.get(key.slice(cut));
+        if (a === undefined || b === undefined) continue;
+        left.push(a);
+        right.push(b);
+        rank.push(id);
+        result.push(id);
+      }
+    }
+  }
+  const data: EncoderData = {
+    tokenBytes,
+    tokenOffsets,
+    pairLeft: Int32Array.from(left),
+    pairRight: Int32Array.from(right),
+    pairRank: Int32Array.from(rank),
+    pairResult: Int32Array.from(result),
+    wholePieceShortcut: merges === null,
+    specials,
+  };
+  return { data, ordinary };
+}
+
+export class BPETokenizer extends BaseTokenizer {
+  static override readonly tokenizerType: string = 'bpe';
+
+  readonly encoder: BPEEncoder;
+  /** Merges in rank order, or null in rank mode. */
+  readonly merges: readonly Merge[] | null;
+  /** Specials with their ids, in registration order. */
+  readonly specialTokens: ReadonlyArray<readonly [string, number]>;
+  readonly #ordinary: Map<number, Uint8Array>;
+  readonly #specialId: Map<string, number>;
+  readonly #specialBytes: Map<number, Uint8Array>;
+  readonly #specialById: Map<number, string>;
+  readonly #allSpecials: RegExp | null;
+  readonly #numWorkers: number | undefined;
+  readonly #cacheSize: number | undefined;
+  #displayToId: Map<string, number> | null = null;
+  #pool: BPEWorkerPool | null = null;
+
+  constructor(options: BPETokenizerOptions = {}) {
+    super();
+    const { data, ordinary } = buildEncoderData(options);
+    this.encoder = new BPEEncoder(data, { cacheSize: options.cacheSize });
+    this.#cacheSize = options.cacheSize;
+    this.merges = options.merges ?? null;
+    this.#ordinary = ordinary;
+    this.specialTokens = data.specials;
+    this.#specialId = new Map(data.specials);
+    this.#specialById = new Map(data.specials.map(([s, id]) => [id, s]));
+    this.#specialBytes = new Map(data.specials.map(([s, id]) => [id, utf8.encode(s)]));
+    this.#allSpecials = specialsRegex(data.specials.map(([s]) => s));
+    this.#numWorkers = options.numWorkers;
+    if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
+    const defaultRole = this.#specialId.has(END_OF_TEXT) ? END_OF_TEXT : null;
+    this.eosToken = options.eosToken === undefined ? defaultRole : options.eosToken;
+    this.bosToken = options.bosToken === undefined ? defaultRole : options.bosToken;
+    this.padToken = options.padToken === undefined ? defaultRole : options.padToken;
+    this.unkToken = options.unkToken ?? null;
+  }
+
+  get vocabSize(): number {
+    return this.encoder.idCount;
+  }
+
+  override get allSpecialTokens(): string[] {
+    return this.specialTokens.map(([s]) => s);
+  }
+
+  /** The ordinary tokens (specials excluded), id → bytes. */
+  get vocab(): ReadonlyMap<number, Uint8Array> {
+    return this.#ordinary;
+  }
+
+  /** Encodes text with every character ordinary (no special-token recognition). */
+  encodeOrdinary(text: string): number[] {
+    return this.encoder.encodeOrdinary(text);
+  }
+
+  encode(text: string, options: BPEEncodeOptions = {}): number[] {
+    const out: number[] = [];
+    this.#encodeInto(text, this.#specialsFor(text, options), out);
+    return out;
+  }
+
+  /** The specials regex for these options, after raising on any disallowed special in `text`. */
+  #specialsFor(text: string, options: BPEEncodeOptions): RegExp | null {
+    const { allowedSpecial = 'all', disallowedSpecial } = options;
+    if (allowedSpecial === 'all' && disallowedSpecial === undefined) return this.#allSpecials;
+    const allowed = allowedSpecial === 'all' ? new Set(this.#specialId.keys()) : new Set(allowedSpecial);
+    for (const s of allowed) {
+      if (!this.#specialId.has(s))
+        throw new Error(`allowedSpecial: ${JSON.stringify(s)} is not a special token of this tokenizer`);
+    }
+    if (disallowedSpecial !== undefined) {
+      const disallowed =
+        disallowedSpecial === 'all' || disallowedSpecial === 'raise'
+          ? [...this.#specialId.keys()].filter((s) => !allowed.has(s))
+          : [...disallowedSpecial];
+      const found = specialsRegex(disallowed)?.exec(text);
+      if (found) {
+        throw new Error(
+          `text contains the disallowed special token ${JSON.stringify(found[0])} at index ${found.index}; ` +
+            'pass it in allowedSpecial to encode it as a special, or leave disallowedSpecial unset to encode it as text',
+        );
+      }
+    }
+    return specialsRegex([...allowed]);
+  }
+
+  #encodeInto(text: string, specials: RegExp | null, out: number[]): void {
+    if (specials === null) {
+      this.encoder.encodeOrdinaryInto(text, out);
+      return;
+    }
+    for (const seg of splitOnSpecials(text, specials)) {
+      if (seg.special) out.push(this.#specialId.get(seg.text)!);
+      else this.encoder.encodeOrdinaryInto(seg.text, out);
+    }
+  }
+
+  /**
+   * Streams ids for text arriving in chunks (lines, file reads): the concatenated output equals
+   * `encode(chunks.join(''))`. Only a short tail is held back between chunks (§8 carry-over rule), so
+   * memory is bounded by the chunk size plus the longest pre-token.
+   */
+  override *encodeIterable(
+    chunks: Iterable<string>,
+    options: BPEEncodeOptions = {},
+  ): Generator<number[], void, undefined> {
+    let buffer = '';
+    for (const chunk of chunks) {
+      buffer += chunk;
+      const cut = this.#safeCut(buffer);
+      if (cut > 0) {
+        yield this.encode(buffer.slice(0, cut), options);
+        buffer = buffer.slice(cut);
+      }
+    }
+    if (buffer.length > 0) yield this.encode(buffer, options);
+  }
+
+  /** `encodeIterable` for async sources (file streams). */
+  async *encodeAsyncIterable(
+    chunks: AsyncIterable<string>,
+    options: BPEEncodeOptions = {},
+  ): AsyncGenerator<number[]> {
+    let buffer = '';
+    for await (const chunk of chunks) {
+      buffer += chunk;
+      const cut = this.#safeCut(buffer);
+      if (cut > 0) {
+        yield this.encode(buffer.slice(0, cut), options);
+        buffer = buffer.slice(cut);
+      }
+    }
+    if (buffer.length > 0) yield this.encode(buffer, options);
+  }
+
+  /** Length of the prefix of `buffer` whose ids cannot change whatever text follows. */
+  #safeCut(buffer: string): number {
+    let end = buffer.length;
+    // 1. A suffix that could still become a special token.
+    for (const [s] of this.specialTokens) {
+      for (let k = Math.min(s.length - 1, buffer.length); k > 0; k--) {
+        if (buffer.length - k < end && buffer.endsWith(s.slice(0, k))) {
+          end = buffer.length - k;
+          break;
+        }
+      }
+    }
+    // 2. A high surrogate whose pair is in the next chunk.
+    const last = buffer.charCodeAt(end - 1);
+    if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
+    // 3. A complete special that reaches into the held tail is held whole (it may still grow into a longer
+    //    one); the last two pre-tokens of the final ordinary segment may still change.
+    let segStart = 0;
+    if (this.#allSpecials !== null) {
+      const re = this.#allSpecials;
+      re.lastIndex = 0;
+      for (let m = re.exec(buffer); m !== null && m.index < end; m = re.exec(buffer)) {
+        if (m.index + m[0].length > end) {
+          end = m.index;
+          break;
+        }
+        segStart = m.index + m[0].length;
+      }
+    }
+    let lastStart = -1;
+    let secondLastStart = -1;
+    for (let i = segStart; i < end; ) {
+      secondLastStart = lastStart;
+      lastStart = i;
+      i = pieceEnd(buffer, i, end);
+    }
+    if (lastStart < 0) return end;
+    return secondLastStart < 0 ? segStart : secondLastStart;
+  }
+
+  /** UTF-8 text of `ids`; malformed byte sequences become U+FFFD (WHATWG / Python "replace"). */
+  decode(ids: TokenIds, options: DecodeOptions = {}): string {
+    let values = ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
+    if (options.skipSpecialTokens) values = Array.from(values).filter((id) => !this.#specialBytes.has(id));
+    return utf8Replace.decode(this.encoder.decodeBytes(values, this.#specialBytes));
+  }
+
+  /** The exact bytes of `ids` (specials as their UTF-8), for callers that must not lose information. */
+  decodeBytes(ids: TokenIds): Uint8Array {
+    const values =
+      ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
+    return this.encoder.decodeBytes(values, this.#specialBytes);
+  }
+
+  /** GPT-2 display strings of the tokens of `text` (`Ġthe`); specials as themselves. */
+  tokenize(text: string): string[] {
+    return this.encode(text).map((id) => this.idToToken(id)!);
+  }
+
+  tokenToId(token: string): number | undefined {
+    const special = this.#specialId.get(token);
+    if (special !== undefined) return special;
+    if (this.#displayToId === null) {
+      this.#displayToId = new Map();
+      for (const id of [...this.#ordinary.keys()].sort((a, b) => a - b)) {
+        const display = bytesToDisplay(this.#ordinary.get(id)!);
+        if (!this.#displayToId.has(display)) this.#displayToId.set(display, id);
+      }
+    }
+    return this.#displayToId.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    const special = this.#specialById.get(id);
+    if (special !== undefined) return special;
+    const bytes = this.#ordinary.get(id);
+    return bytes === undefined ? undefined : bytesToDisplay(bytes);
+  }
+
+  getVocab(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const id of [...this.#ordinary.keys()].sort((a, b) => a - b)) {
+      const display = bytesToDisplay(this.#ordinary.get(id)!);
+      if (!out.has(display)) out.set(display, id);
+    }
+    for (const [s, id] of this.specialTokens) out.set(s, id);
+    return out;
+  }
+
+  /** Large batches are split over worker threads (same ids as encoding each text here). */
+  protected override encodeMany(texts: readonly string[], options: EncodeOptions): number[][] {
+    let chars = 0;
+    for (const t of texts) chars += t.length;
+    if (texts.length < 2 || chars < PARALLEL_BATCH_CHARS) return texts.map((t) => this.encode(t, options));
+    this.#pool ??= new BPEWorkerPool(this.encoder.data, {
+      numWorkers: this.#numWorkers,
+      cacheSize: this.#cacheSize,
+    });
+    return this.#pool.encodeMany(texts);
+  }
+
+  /** A worker pool bound to this tokenizer's vocabulary (caller closes it). */
+  createWorkerPool(numWorkers?: number): BPEWorkerPool {
+    return new BPEWorkerPool(this.encoder.data, {
+      numWorkers: numWorkers ?? this.#numWorkers,
+      cacheSize: this.#cacheSize,
+    });
+  }
+
+  /** Stops the worker threads of `encodeBatch`, if any were started. */
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#pool = null;
+    await pool?.close();
+  }
+
+  /** Merges for HF files: the real ones, or in rank mode the equivalent list derived from the ranks. */
+  #mergesForExport(): Merge[] {
+    return this.merges !== null ? [...this.merges] : ranksToMerges(this.#ordinary);
+  }
+
+  /**
+   * Writes `tokenizer.json`, `vocab.json`, `merges.txt` and, last, `tokenizer_config.json`; rank-mode
+   * tokenizers also write their ranks as `tokenizer.tiktoken` and reload from them.
+   */
+  savePretrained(dir: string): void {
+    const files: BPEFiles & { merges: Merge[] } = {
+      vocab: this.#ordinary,
+      merges: this.#mergesForExport(),
+      specials: this.specialTokens.map(([s, id]) => [s, id]),
+    };
+    writeHuggingFaceFiles(dir, files);
+    if (this.merges === null) this.saveTiktoken(path.join(dir, TIKTOKEN_FILE));
+    writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
+      ...this.baseConfig(),
+      bpe_mode: this.merges === null ? 'ranks' : 'merges',
+      special_tokens: Object.fromEntries(this.specialTokens),
+    });
+  }
+
+  /** Writes the ordinary tokens as tiktoken ranks (`base64 id` lines; specials live in code/config). */
+  saveTiktoken(file: string): void {
+    writeFileAtomic(file, formatTiktoken(this.#ordinary));
+  }
+
+  /** Options for a subclass constructor from a saved directory (config + model files). */
+  protected static optionsFromDirectory(dir: string, expectedType: string): BPETokenizerOptions {
+    const config = readTokenizerConfig(dir, expectedType);
+    const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+    const specialIds = config.special_tokens ?? {};
+    if (specialIds === null || typeof specialIds !== 'object' || Array.isArray(specialIds)) {
+      throw new FileError(configFile, '"special_tokens" must be an object {token: id}');
+    }
+    const role = (key: string): string | null => {
+      const v = config[key];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'string') throw new FileError(configFile, `"${key}" must be a string or null`);
+      return v;
+    };
+    let files: BPEFiles;
+    if (config.bpe_mode === 'ranks') {
+      files = { vocab: readTiktoken(path.join(dir, TIKTOKEN_FILE)), merges: null, specials: [] };
+    } else {
+      files = readBPEDirectory(dir, Object.keys(specialIds));
+    }
+    const specialTokenIds: Record<string, number> = Object.fromEntries(files.specials);
+    Object.assign(specialTokenIds, specialIds);
+    const options: BPETokenizerOptions = {
+      vocab: files.vocab,
+      merges: files.merges,
+      specialTokenIds,
+      eosToken: role('eos_token'),
+      bosToken: role('bos_token'),
+      padToken: role('pad_token'),
+      unkToken: role('unk_token'),
+      maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
+    };
+    return options;
+  }
+
+  static fromPretrained(dir: string): BPETokenizer {
+    const options = BPETokenizer.optionsFromDirectory(dir, BPETokenizer.tokenizerType);
+    const tokenizer = new BPETokenizer(options);
+    checkVocabSize(dir, tokenizer);
+    return tokenizer;
+  }
+
+  /** A rank-mode tokenizer from a `.tiktoken` file plus its specials (`{"<|endoftext|>": 50256}`). */
+  static fromTiktoken(file: string, specialTokenIds: Readonly<Record<string, number>> = {}): BPETokenizer {
+    return new BPETokenizer({ vocab: readTiktoken(file), merges: null, specialTokenIds });
+  }
+
+  /** Same from tiktoken text already in memory (`source` names it in errors). */
+  static fromTiktokenText(
+    source: string,
+    text: string,
+    specialTokenIds: Readonly<Record<string, number>> = {},
+  ): BPETokenizer {
+    return new BPETokenizer({ vocab: parseTiktoken(source, text), merges: null, specialTokenIds });
+  }
+}
+
+/** The saved `vocab_size` must match what was loaded (a mismatch means mixed-up files). */
+export function checkVocabSize(dir: string, tokenizer: BaseTokenizer): void {
+  const file = path.join(dir, TOKENIZER_CONFIG_FILE);
+  if (!fs.existsSync(file)) return;
+  const config = readTokenizerConfig(dir);
+  if (config.vocab_size !== undefined && config.vocab_size !== tokenizer.vocabSize) {
+    throw new FileError(
+      file,
+      `vocab_size is ${config.vocab_size} but the model files define ${tokenizer.vocabSize} ids`,
+    );
+  }
+}
