@@ -1,6 +1,19 @@
 /** cleangpt's public API: everything a research script imports. */
 export { ConfigError, GPTConfig, type GPTConfigFields } from './config.js';
 export {
+  batchGenerate,
+  GENERATION_DEFAULTS,
+  type GenerationOptions,
+  type GenerationResult,
+  runGeneration,
+} from './inference/generation.js';
+export {
+  getSamplingFn,
+  listSamplingStrategies,
+  registerSampling,
+  type SamplingFn,
+} from './inference/sampling.js';
+export {
   BACKEND_NAMES,
   BackendError,
   type BackendName,
@@ -60,7 +73,25 @@ export {
   type TokenizerClass,
   unregisterTokenizer,
 } from './tokenizers/registry.js';
+export { AdamW, type AdamWOptions } from './trainers/adamw.js';
+export { AdvancedTrainer, type AdvancedTrainerOptions, TrainingError } from './trainers/advanced-trainer.js';
+export { BaseTrainer } from './trainers/base-trainer.js';
+export { DirectoryCheckpointStore } from './trainers/checkpoint.js';
+export { getTrainer, listTrainers, registerTrainer } from './trainers/registry.js';
+export {
+  type TrainRunOptions,
+  type TrainRunResult,
+  tokenByteTable,
+  trainLanguageModel,
+} from './trainers/run.js';
+export { learningRateAt, type ScheduleName } from './trainers/schedules.js';
+export { SimpleTrainer } from './trainers/simple-trainer.js';
+export type { Callback, EvalResult, TrainerState } from './trainers/types.js';
+export { readDocuments, tokenizeToFile } from './utils/data.js';
+export { DataLoader } from './utils/data-loader.js';
 export { FileError } from './utils/fs.js';
+export { resolveInputs } from './utils/hub.js';
+export { dataFile } from './utils/paths.js';
 export {
   COVERAGE_MARKERS,
   type CoverageSeries,
@@ -76,6 +107,7 @@ export {
 } from './utils/plots.js';
 export { Registry, RegistryError } from './utils/registry.js';
 export { forEachLine, readLines, readLinesOfFiles } from './utils/text-stream.js';
+export { TokenFile } from './utils/token-file.js';
 export {
   type AnalysisInput,
   type AnalysisSummary,

@@ -8,8 +8,8 @@
  * optimizer moments and step count are saved with the weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone has no gradients; training needs them registered.
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+// The Node build of tfjs-core ships no gradients; the tfjs umbrella registers them (silently).
+import '@tensorflow/tfjs';
 import type { DataLoader } from '../utils/data-loader.js';
 import type { AdamW } from './adamw.js';
 import { BaseTrainer, type BaseTrainerOptions } from './base-trainer.js';
