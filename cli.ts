@@ -9,14 +9,21 @@ import {
   BPETokenizer,
   CharacterTokenizer,
   compareTokenizers,
+  evaluateOnFiles,
+  GPTConfig,
+  initBackend,
   listTokenizers,
+  loadModel,
+  loadTokenizer,
   plotCoverageCurves,
   readLinesOfFiles,
   resolveTokenizer,
+  runGeneration,
   type TrainProgress,
   trainBPE,
+  trainLanguageModel,
 } from './index.js';
-import { FileError, readJsonFile, readTextFile, writeFileAtomic } from './utils/fs.js';
+import { FileError, readJsonFile, readTextFile, writeDirectoryAtomic, writeFileAtomic } from './utils/fs.js';
 import { createProgress, type Progress } from './utils/progress.js';
 import { dtypeFor, TokenFileWriter } from './utils/token-file.js';
 
@@ -43,27 +50,6 @@ function integerAtLeast(min: number): (value: string) => number {
       throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
     return n;
   };
-}
-
-/**
- * Builds a directory through `write(tmp)` in a temporary sibling of `dir`, then moves it into place, so
- * a failed run never leaves a directory that looks complete.
- */
-function writeDirectoryAtomic(dir: string, write: (tmp: string) => void): void {
-  const target = path.resolve(dir);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.tmp`);
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.rmSync(tmp, { recursive: true, force: true });
-  try {
-    write(tmp);
-    const old = `${tmp}.old`;
-    const replacing = fs.existsSync(target);
-    if (replacing) fs.renameSync(target, old);
-    fs.renameSync(tmp, target);
-    if (replacing) fs.rmSync(old, { recursive: true, force: true });
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
 }
 
 /** One stderr bar per training phase (counting, then merging). */
@@ -354,6 +340,129 @@ program
         });
     },
   );
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+program
+  .command('train')
+  .description(
+    'train a Vanilla or SASP model on text files; writes the model, tokenizer, metrics.jsonl and loss.png',
+  )
+  .requiredOption('--data <files...>', 'corpus files, folders or hf:// paths')
+  .requiredOption('--out <dir>', 'output directory')
+  .option('--model <type>', 'model type (Vanilla, SASP or a registered plugin)', 'Vanilla')
+  .option('--tokenizer <name|dir>', 'char, byte, gpt2, or a saved tokenizer directory', 'byte')
+  .option('--config <file>', 'GPTConfig JSON (camelCase or snake_case keys); flags override it')
+  .option('--block-size <n>', 'context length', integerAtLeast(1))
+  .option('--n-layer <n>', 'layers', integerAtLeast(1))
+  .option('--n-head <n>', 'attention heads', integerAtLeast(1))
+  .option('--n-embd <n>', 'width', integerAtLeast(1))
+  .option('--batch-size <n>', 'sequences per micro-batch', integerAtLeast(1))
+  .option('--lr <x>', 'peak learning rate', positiveNumber)
+  .option('--max-steps <n>', 'optimizer steps', integerAtLeast(1), 1000)
+  .option('--eval-interval <n>', 'evaluate every N steps', integerAtLeast(1))
+  .option('--warmup-steps <n>', 'linear warm-up steps', integerAtLeast(0))
+  .option('--schedule <name>', 'constant, cosine or wsd', 'cosine')
+  .option('--grad-accum <n>', 'micro-batches per step', integerAtLeast(1), 1)
+  .option('--seed <n>', 'seed for init and data order', integerAtLeast(0), 1337)
+  .option('--backend <name>', 'tensorflow, wasm, cpu or webgpu (default: best available)')
+  .option('--resume', 'continue from OUT/checkpoint')
+  .option('--quiet', 'no progress bars')
+  .action(async (o) => {
+    await initBackend({ backend: o.backend });
+    const base = o.config ? GPTConfig.fromJSON(readJsonFile(o.config, 'config'), o.config) : new GPTConfig();
+    const overrides: Record<string, unknown> = {
+      modelType: o.model,
+      blockSize: o.blockSize,
+      nLayer: o.nLayer,
+      nHead: o.nHead,
+      nEmbd: o.nEmbd,
+      batchSize: o.batchSize,
+      learningRate: o.lr,
+    };
+    for (const [k, v] of Object.entries(overrides))
+      if (v !== undefined) (base as unknown as Record<string, unknown>)[k] = v;
+    base.validate(o.config ?? 'command-line config');
+    const tokenizer = o.resume ? loadTokenizer(path.join(o.out, 'tokenizer')) : resolveTokenizer(o.tokenizer);
+    if (
+      !o.resume &&
+      tokenizer instanceof CharacterTokenizer &&
+      o.tokenizer !== undefined &&
+      !fs.existsSync(o.tokenizer)
+    ) {
+      tokenizer.buildVocabFromTexts(readLinesOfFiles(o.data));
+    }
+    const controller = new AbortController();
+    process.once('SIGINT', () => {
+      console.error('\ncleangpt: stopping after this step and writing a checkpoint (Ctrl-C again to abort)');
+      controller.abort();
+    });
+    const { final, outDir } = await trainLanguageModel({
+      config: base,
+      tokenizer,
+      inputs: o.data,
+      outDir: o.out,
+      maxSteps: o.maxSteps,
+      evalInterval: o.evalInterval,
+      warmupSteps: o.warmupSteps,
+      schedule: o.schedule,
+      gradAccum: o.gradAccum,
+      seed: o.seed,
+      resume: o.resume === true,
+      signal: controller.signal,
+      progress: o.quiet !== true,
+    });
+    if (final !== null) {
+      console.log(
+        `validation loss ${final.loss.toFixed(4)}, perplexity ${final.perplexity.toFixed(2)}, bits per byte ${final.bitsPerByte?.toFixed(4) ?? 'n/a'}`,
+      );
+    }
+    console.log(`model, tokenizer, metrics.jsonl and loss.png in ${outDir}`);
+  });
+
+program
+  .command('generate')
+  .description('sample a continuation from a trained model directory')
+  .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
+  .requiredOption('--prompt <text>', 'prompt text')
+  .option('--max-new-tokens <n>', 'tokens to generate', integerAtLeast(0), 50)
+  .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number, 0.8)
+  .option('--top-k <n>', 'keep the k most likely tokens', integerAtLeast(1))
+  .option('--top-p <x>', 'nucleus mass', Number)
+  .option('--seed <n>', 'sampling seed', integerAtLeast(0), 0)
+  .option('--backend <name>', 'tensorflow, wasm, cpu or webgpu')
+  .action(async (o) => {
+    await initBackend({ backend: o.backend, log: null });
+    const model = loadModel(o.model);
+    const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
+    const { text } = runGeneration(model, tokenizer, o.prompt, {
+      maxNewTokens: o.maxNewTokens,
+      temperature: o.temperature,
+      topK: o.topK ?? null,
+      topP: o.topP ?? null,
+      seed: o.seed,
+    });
+    console.log(text);
+  });
+
+program
+  .command('eval')
+  .description('loss, perplexity and bits per byte of a trained model on text files')
+  .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
+  .requiredOption('--data <files...>', 'text files to evaluate on')
+  .option('--batch-size <n>', 'sequences per batch', integerAtLeast(1), 8)
+  .option('--backend <name>', 'tensorflow, wasm, cpu or webgpu')
+  .action(async (o) => {
+    await initBackend({ backend: o.backend, log: null });
+    const model = loadModel(o.model);
+    const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
+    const result = await evaluateOnFiles(model, tokenizer, o.data, { batchSize: o.batchSize });
+    console.log(JSON.stringify(result));
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`cleangpt: ${error instanceof Error ? error.message : String(error)}`);

@@ -75,10 +75,11 @@ export {
 } from './tokenizers/registry.js';
 export { AdamW, type AdamWOptions } from './trainers/adamw.js';
 export { AdvancedTrainer, type AdvancedTrainerOptions, TrainingError } from './trainers/advanced-trainer.js';
-export { BaseTrainer } from './trainers/base-trainer.js';
+export { BaseTrainer, evaluateModel } from './trainers/base-trainer.js';
 export { DirectoryCheckpointStore } from './trainers/checkpoint.js';
 export { getTrainer, listTrainers, registerTrainer } from './trainers/registry.js';
 export {
+  evaluateOnFiles,
   type TrainRunOptions,
   type TrainRunResult,
   tokenByteTable,

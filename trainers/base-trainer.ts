@@ -61,43 +61,7 @@ export abstract class BaseTrainer {
    */
   async evaluate(split: Split = 'val', maxBatches?: number): Promise<EvalResult> {
     await this.fire('onEvaluateBegin', this.state);
-    const wasTraining = this.model.training;
-    this.model.training = false;
-    let nll = 0;
-    let tokens = 0;
-    let bytes = 0;
-    let sampleWeighted = 0;
-    let samples = 0;
-    try {
-      const total = this.data.batchesPerEpoch(split);
-      const n = Math.min(total, maxBatches ?? total);
-      for (let i = 0; i < n; i++) {
-        const batch = this.data.batch(split, 0, i);
-        const loss = tf.tidy(() => {
-          const inputIds = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.blockSize], 'int32');
-          const targets = tf.tensor2d(batch.targets, [batch.batchSize, batch.blockSize], 'int32');
-          const out = this.model.forward({ inputIds, targets });
-          if (out.loss === undefined) throw new Error('the model returned no loss for a batch with targets');
-          return out.loss.dataSync()[0]!;
-        });
-        const count = batch.targets.length;
-        nll += loss * count;
-        tokens += count;
-        sampleWeighted += loss * batch.batchSize;
-        samples += batch.batchSize;
-        if (this.#tokenBytes !== null) for (const id of batch.targets) bytes += this.#tokenBytes[id]!;
-      }
-    } finally {
-      this.model.training = wasTraining;
-    }
-    const loss = tokens > 0 ? nll / tokens : Number.NaN;
-    const result: EvalResult = {
-      loss,
-      perplexity: Math.exp(loss),
-      bitsPerByte: this.#tokenBytes !== null && bytes > 0 ? nll / Math.LN2 / bytes : null,
-      sampleWeightedLoss: samples > 0 ? sampleWeighted / samples : Number.NaN,
-      tokens,
-    };
+    const result = evaluateModel(this.model, this.data, { split, maxBatches, tokenBytes: this.#tokenBytes });
     await this.fire('onEvaluateEnd', { ...this.state, ...result });
     return result;
   }
@@ -106,4 +70,55 @@ export abstract class BaseTrainer {
 /** Bits per byte from a mean loss in nats over `tokens` tokens covering `bytes` bytes of text. */
 export function bitsPerByte(meanLossNats: number, tokens: number, bytes: number): number {
   return (meanLossNats * tokens) / Math.LN2 / bytes;
+}
+
+/**
+ * Token-weighted loss of `model` over `maxBatches` batches of `split` (all when omitted), with perplexity,
+ * bits per byte (when `tokenBytes` is given) and the reference's sample-weighted loss. Runs in eval mode
+ * and restores the mode after.
+ */
+export function evaluateModel(
+  model: TrainableModel,
+  data: DataLoader,
+  options: { split?: Split; maxBatches?: number; tokenBytes?: ArrayLike<number> | null } = {},
+): EvalResult {
+  const split = options.split ?? 'val';
+  const tokenBytes = options.tokenBytes ?? null;
+  const wasTraining = model.training;
+  model.training = false;
+  let nll = 0;
+  let tokens = 0;
+  let bytes = 0;
+  let sampleWeighted = 0;
+  let samples = 0;
+  try {
+    const total = data.batchesPerEpoch(split);
+    const n = Math.min(total, options.maxBatches ?? total);
+    for (let i = 0; i < n; i++) {
+      const batch = data.batch(split, 0, i);
+      const loss = tf.tidy(() => {
+        const inputIds = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.blockSize], 'int32');
+        const targets = tf.tensor2d(batch.targets, [batch.batchSize, batch.blockSize], 'int32');
+        const out = model.forward({ inputIds, targets });
+        if (out.loss === undefined) throw new Error('the model returned no loss for a batch with targets');
+        return out.loss.dataSync()[0]!;
+      });
+      const count = batch.targets.length;
+      nll += loss * count;
+      tokens += count;
+      sampleWeighted += loss * batch.batchSize;
+      samples += batch.batchSize;
+      if (tokenBytes !== null) for (const id of batch.targets) bytes += tokenBytes[id]!;
+    }
+  } finally {
+    model.training = wasTraining;
+  }
+  const loss = tokens > 0 ? nll / tokens : Number.NaN;
+  return {
+    loss,
+    perplexity: Math.exp(loss),
+    bitsPerByte: tokenBytes !== null && bytes > 0 ? nll / Math.LN2 / bytes : null,
+    sampleWeightedLoss: samples > 0 ? sampleWeighted / samples : Number.NaN,
+    tokens,
+  };
 }

@@ -12,6 +12,7 @@
  *   checkpoint/, best/                latest checkpoint (resume) and best validation weights
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GPTConfig } from '../config.js';
 import { saveModel } from '../model/io.js';
@@ -27,6 +28,7 @@ import { createProgress } from '../utils/progress.js';
 import { TokenByteLengths } from '../utils/tokenizer-metrics.js';
 import { AdamW } from './adamw.js';
 import { AdvancedTrainer } from './advanced-trainer.js';
+import { evaluateModel } from './base-trainer.js';
 import { DirectoryCheckpointStore } from './checkpoint.js';
 import { readMetrics } from './metrics-log.js';
 import type { ScheduleName } from './schedules.js';
@@ -169,4 +171,40 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const final = data.numValBlocks > 0 ? await trainer.evaluate('val', options.evalBatches ?? 20) : null;
   data.close();
   return { model, trainer, final, outDir };
+}
+
+/** Loss, perplexity and bits per byte of `model` on text files (tokenized into a temporary token file). */
+export async function evaluateOnFiles(
+  model: TransformerModel,
+  tokenizer: BaseTokenizer,
+  files: string[],
+  options: { batchSize?: number; maxBatches?: number } = {},
+): Promise<EvalResult> {
+  if (tokenizer.vocabSize !== model.vocabSize) {
+    throw new Error(
+      `the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary is ${model.vocabSize}`,
+    );
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-eval-'));
+  try {
+    const file = path.join(dir, 'eval.bin');
+    await tokenizeToFile(tokenizer, await resolveInputs(files), file);
+    const data = new DataLoader(file, {
+      blockSize: model.config.blockSize,
+      batchSize: options.batchSize ?? 8,
+      valFraction: 0,
+      shuffle: false,
+    });
+    try {
+      return evaluateModel(model, data, {
+        split: 'train',
+        maxBatches: options.maxBatches,
+        tokenBytes: tokenByteTable(tokenizer),
+      });
+    } finally {
+      data.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readMetrics } from '../trainers/metrics-log.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = (...args: string[]): string =>
+  execFileSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+describe('cleangpt train / generate / eval', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-train-cli-'));
+  const corpus = path.join(dir, 'small.txt');
+  fs.writeFileSync(corpus, fs.readFileSync(path.join(root, 'data', 'kjv.txt'), 'utf8').slice(0, 30000));
+  const out = path.join(dir, 'run');
+  const common = [
+    '--data',
+    corpus,
+    '--out',
+    out,
+    '--model',
+    'Vanilla',
+    '--tokenizer',
+    'byte',
+    '--block-size',
+    '16',
+  ];
+  const sizes = [
+    '--n-layer',
+    '1',
+    '--n-head',
+    '2',
+    '--n-embd',
+    '16',
+    '--batch-size',
+    '4',
+    '--eval-interval',
+    '2',
+    '--quiet',
+    '--backend',
+    'cpu',
+  ];
+
+  test('train writes the model, tokenizer, metrics and plot; resume continues to more steps; generate and eval load it', () => {
+    expect(cli('train', ...common, ...sizes, '--max-steps', '2')).toMatch(
+      /validation loss \d+\.\d+, perplexity .*bits per byte \d/,
+    );
+    for (const f of [
+      'config.json',
+      'model.safetensors',
+      'metrics.jsonl',
+      'loss.png',
+      'tokenizer',
+      'checkpoint',
+    ]) {
+      expect(fs.existsSync(path.join(out, f))).toBe(true);
+    }
+    expect(() => cli('train', ...common, ...sizes, '--max-steps', '4', '--resume', '--n-embd', '32')).toThrow(
+      /cannot resume with a different model config \(nEmbd\)/,
+    );
+    cli('train', ...common, ...sizes, '--max-steps', '4', '--resume');
+    expect(readMetrics(path.join(out, 'metrics.jsonl')).map((r) => r.step)).toEqual([1, 2, 3, 4]);
+    const text = cli(
+      'generate',
+      '--model',
+      out,
+      '--prompt',
+      'In the',
+      '--max-new-tokens',
+      '5',
+      '--temperature',
+      '0',
+    );
+    expect(text.startsWith('In the')).toBe(true);
+    const result = JSON.parse(cli('eval', '--model', out, '--data', corpus));
+    expect(result.tokens).toBeGreaterThan(0);
+    expect(result.bitsPerByte).toBeCloseTo(result.loss / Math.LN2, 6); // byte tokenizer: one byte per token
+  });
+
+  test('a missing data file is reported before training', () => {
+    expect(() =>
+      cli(
+        'train',
+        '--data',
+        path.join(dir, 'nope.txt'),
+        '--out',
+        path.join(dir, 'x'),
+        ...sizes,
+        '--max-steps',
+        '1',
+      ),
+    ).toThrow(/nope\.txt: data file not found/);
+  });
+});
