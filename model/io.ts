@@ -16,7 +16,11 @@ export const CONFIG_FILE = 'config.json';
 export const CHECKPOINT_FORMAT = 'cleangpt-model';
 export const CHECKPOINT_VERSION = '1';
 
-function snapshot(model: TransformerModel): Map<string, NamedTensor> {
+/** What saving and loading weights needs of a model (any trainable model, not only the built-in two). */
+export type WeightedModel = Pick<TransformerModel, 'namedParameters' | 'config'>;
+
+/** The model's weights as named float32 tensors (copies). */
+export function snapshot(model: Pick<WeightedModel, 'namedParameters'>): Map<string, NamedTensor> {
   const tensors = new Map<string, NamedTensor>();
   for (const [name, variable] of model.namedParameters()) {
     tensors.set(name, { shape: [...variable.shape], data: Float32Array.from(variable.dataSync()) });
@@ -24,7 +28,7 @@ function snapshot(model: TransformerModel): Map<string, NamedTensor> {
   return tensors;
 }
 
-export function saveModel(model: TransformerModel, dir: string): void {
+export function saveModel(model: WeightedModel, dir: string): void {
   writeSafetensors(path.join(dir, WEIGHTS_FILE), snapshot(model), {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -35,7 +39,7 @@ export function saveModel(model: TransformerModel, dir: string): void {
 
 /** Copies weights into `model`; throws one error listing every missing, unexpected or mis-shaped tensor. */
 export function loadWeights(
-  model: TransformerModel,
+  model: Pick<WeightedModel, 'namedParameters'>,
   tensors: Map<string, NamedTensor>,
   source: string,
 ): void {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /** A trainable parameter under its checkpoint name (the models' `namedParameters()` entries). */
-export type NamedVariable = readonly [name: string, variable: tf.Variable];
+export type NamedVariable = [name: string, variable: tf.Variable];
 
 export interface AdamWOptions {
   learningRate: number;

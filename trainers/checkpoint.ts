@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import { loadWeights, saveModel, snapshot } from '../model/io.js';
+import { type NamedTensor, readSafetensors, writeSafetensors } from '../model/safetensors.js';
 import { FileError, readJsonFile, writeDirectoryAtomic, writeJsonAtomic } from '../utils/fs.js';
-import { readSafetensors, type StoredTensor, writeSafetensors } from '../utils/safetensors.js';
 import type { AdamW } from './adamw.js';
 import type { TrainableModel } from './types.js';
 
@@ -27,42 +27,6 @@ export interface CheckpointStore {
   saveBest(model: TrainableModel): Promise<void>;
 }
 
-/** Model weights as named float32 arrays. */
-export function modelTensors(model: TrainableModel): Record<string, StoredTensor> {
-  const out: Record<string, StoredTensor> = {};
-  for (const [name, variable] of model.namedParameters()) {
-    out[name] = { data: variable.dataSync() as Float32Array, shape: [...variable.shape] };
-  }
-  return out;
-}
-
-/** Assigns stored weights to the model; every missing, unexpected or mis-shaped name is listed in one error. */
-export function assignModelTensors(
-  model: TrainableModel,
-  tensors: Record<string, StoredTensor>,
-  source: string,
-): void {
-  const problems: string[] = [];
-  const params = model.namedParameters();
-  const known = new Set(params.map(([name]) => name));
-  for (const [name, variable] of params) {
-    const t = tensors[name];
-    if (t === undefined) problems.push(`missing ${name} [${variable.shape.join(', ')}]`);
-    else if (t.shape.join(',') !== variable.shape.join(',')) {
-      problems.push(
-        `${name}: shape [${t.shape.join(', ')}] in file, [${variable.shape.join(', ')}] in model`,
-      );
-    }
-  }
-  for (const name of Object.keys(tensors)) if (!known.has(name)) problems.push(`unexpected ${name}`);
-  if (problems.length > 0)
-    throw new FileError(source, `weights do not match the model:\n  ${problems.join('\n  ')}`);
-  tf.tidy(() => {
-    for (const [name, variable] of params)
-      variable.assign(tf.tensor(tensors[name]!.data, variable.shape, 'float32'));
-  });
-}
-
 export class DirectoryCheckpointStore implements CheckpointStore {
   /** Checkpoints go to `outDir/name` (default `checkpoint`), the best weights to `outDir/best`. */
   constructor(
@@ -77,13 +41,13 @@ export class DirectoryCheckpointStore implements CheckpointStore {
   async save(model: TrainableModel, optimizer: AdamW, counters: TrainerCounters): Promise<void> {
     const shapes = new Map(model.namedParameters().map(([name, variable]) => [name, [...variable.shape]]));
     const state = optimizer.getState();
-    const moments: Record<string, StoredTensor> = {};
+    const moments = new Map<string, NamedTensor>();
     for (const [name, { m, v }] of Object.entries(state.moments)) {
-      moments[`${name}.m`] = { data: m, shape: shapes.get(name)! };
-      moments[`${name}.v`] = { data: v, shape: shapes.get(name)! };
+      moments.set(`${name}.m`, { data: m, shape: shapes.get(name)! });
+      moments.set(`${name}.v`, { data: v, shape: shapes.get(name)! });
     }
     writeDirectoryAtomic(this.checkpointDir, (tmp) => {
-      writeSafetensors(path.join(tmp, 'model.safetensors'), modelTensors(model));
+      writeSafetensors(path.join(tmp, 'model.safetensors'), snapshot(model));
       writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
       writeJsonAtomic(path.join(tmp, 'trainer_state.json'), {
         formatVersion: CHECKPOINT_FORMAT_VERSION,
@@ -111,7 +75,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
         `checkpoint format ${state.formatVersion}, this version reads ${CHECKPOINT_FORMAT_VERSION}`,
       );
     }
-    assignModelTensors(
+    loadWeights(
       model,
       readSafetensors(path.join(dir, 'model.safetensors')).tensors,
       path.join(dir, 'model.safetensors'),
@@ -119,10 +83,9 @@ export class DirectoryCheckpointStore implements CheckpointStore {
     const stored = readSafetensors(path.join(dir, 'optimizer.safetensors')).tensors;
     const moments: Record<string, { m: Float32Array; v: Float32Array }> = {};
     for (const [name] of model.namedParameters()) {
-      const m = stored[`${name}.m`];
-      const v = stored[`${name}.v`];
-      if (m !== undefined && v !== undefined)
-        moments[name] = { m: m.data as Float32Array, v: v.data as Float32Array };
+      const m = stored.get(`${name}.m`);
+      const v = stored.get(`${name}.v`);
+      if (m !== undefined && v !== undefined) moments[name] = { m: m.data, v: v.data };
     }
     optimizer.setState({ step: state.optimizerStep, moments });
     return {
@@ -133,7 +96,6 @@ export class DirectoryCheckpointStore implements CheckpointStore {
   }
 
   async saveBest(model: TrainableModel): Promise<void> {
-    writeSafetensors(path.join(this.outDir, 'best', 'model.safetensors'), modelTensors(model));
-    writeJsonAtomic(path.join(this.outDir, 'best', 'config.json'), model.config.toJSON());
+    saveModel(model, path.join(this.outDir, 'best'));
   }
 }
