@@ -104,22 +104,27 @@ async function profileKernels(step: () => void): Promise<Array<[string, number]>
 const TORCH_SCRIPT = `
 import json, math, sys, time, torch, torch.nn as nn, torch.nn.functional as F
 c = json.loads(sys.argv[1]); steps = int(sys.argv[2]); torch.manual_seed(1)
+torch.set_num_threads(__import__('os').cpu_count())  # Debian's build defaults to 1 thread
 V, T, d, L, H, B = c['vocab'], c['ctx'], c['width'], c['layers'], c['heads'], c['batch']
+MASK = torch.triu(torch.full((T, T), float('-inf')), 1)
+def attend(q, k, v):  # PyTorch < 2.0 (Debian's 1.13) has no scaled_dot_product_attention
+    if hasattr(F, 'scaled_dot_product_attention'): return F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.size(-1)) + MASK, dim=-1) @ v
 class Block(nn.Module):
     def __init__(s):
-        super().__init__(); s.ln_1 = nn.LayerNorm(d, bias=False); s.c_attn = nn.Linear(d, 3*d, bias=False)
-        s.c_proj = nn.Linear(d, d, bias=False); s.ln_2 = nn.LayerNorm(d, bias=False)
+        super().__init__(); s.ln_1 = nn.LayerNorm(d); s.c_attn = nn.Linear(d, 3*d, bias=False)
+        s.c_proj = nn.Linear(d, d, bias=False); s.ln_2 = nn.LayerNorm(d)
         s.c_fc = nn.Linear(d, 4*d, bias=False); s.mlp_proj = nn.Linear(4*d, d, bias=False)
     def forward(s, x):
         q, k, v = s.c_attn(s.ln_1(x)).split(d, dim=2)
         q, k, v = [t.view(B, T, H, d // H).transpose(1, 2) for t in (q, k, v)]
-        y = F.scaled_dot_product_attention(q, k, v, is_causal=True).transpose(1, 2).reshape(B, T, d)
+        y = attend(q, k, v).transpose(1, 2).reshape(B, T, d)
         x = x + s.c_proj(y)
         return x + s.mlp_proj(F.gelu(s.c_fc(s.ln_2(x))))
 class GPT(nn.Module):
     def __init__(s):
         super().__init__(); s.wte = nn.Embedding(V, d); s.wpe = nn.Embedding(T, d)
-        s.h = nn.ModuleList([Block() for _ in range(L)]); s.ln_f = nn.LayerNorm(d, bias=False)
+        s.h = nn.ModuleList([Block() for _ in range(L)]); s.ln_f = nn.LayerNorm(d)
     def forward(s, idx, tgt):
         x = s.wte(idx) + s.wpe(torch.arange(T))
         for b in s.h: x = b(x)
@@ -136,9 +141,12 @@ function timeTorch(
   c: BenchConfig,
   steps: number,
 ): { stepSeconds: number[]; version: string; threads: number } | string {
-  const probe = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return 'python3 cannot import torch; install a CPU PyTorch to compare';
-  const run = spawnSync('python3', ['-c', TORCH_SCRIPT, JSON.stringify(c), String(steps)], {
+  // Debian's python3-torch lives under the system interpreter, which a pyenv `python3` may shadow.
+  const python = ['python3', '/usr/bin/python3'].find(
+    (exe) => spawnSync(exe, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
+  );
+  if (python === undefined) return 'python3 cannot import torch; install a CPU PyTorch to compare';
+  const run = spawnSync(python, ['-c', TORCH_SCRIPT, JSON.stringify(c), String(steps)], {
     encoding: 'utf8',
   });
   if (run.status !== 0) return `PyTorch run failed: ${run.stderr.trim().split('\n').pop()}`;
