@@ -3,10 +3,8 @@
  * own piece → count map; the maps are summed at the end, so the result equals the serial count whatever
  * the worker count or the order in which blocks finish.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { compiledWorkerUrl } from '../../utils/worker-url.js';
 import { countPretokens, PieceCounter, type PieceCountsData } from './count-pretokens.js';
 import type { CountReply } from './count-worker.js';
 import { specialsRegex } from './pretokenize.js';
@@ -14,21 +12,9 @@ import { specialsRegex } from './pretokenize.js';
 /** Blocks queued per worker beyond the one it is counting: enough to keep it busy, few enough to bound memory. */
 const QUEUE_PER_WORKER = 1;
 
-/**
- * The compiled worker script. Workers cannot run TypeScript, so when this module is itself loaded from
- * source (tests), the script is taken from the compiled tree `<root>/dist/...`.
- */
-export function countWorkerUrl(): URL {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return new URL('./count-worker.js', import.meta.url);
-  const root = path.resolve(path.dirname(here), '..', '..');
-  const compiled = path.join(root, 'dist', 'tokenizers', 'bpe', 'count-worker.js');
-  if (!fs.existsSync(compiled)) {
-    throw new Error(
-      `worker script ${compiled} not found: run \`npm run build\` before training with workers`,
-    );
-  }
-  return new URL(`file://${compiled}`);
+/** The compiled worker script (workers cannot run TypeScript; see utils/worker-url.ts). */
+function countWorkerUrl(): URL {
+  return compiledWorkerUrl(import.meta.url, 'count-worker.js');
 }
 
 /**

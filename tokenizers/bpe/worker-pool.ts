@@ -6,8 +6,6 @@
  * in input order and equal serial encoding.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '../../utils/worker-url.js';
 import type { EncodeReply, EncodeWorkerInit } from './encode-worker.js';
@@ -28,12 +26,7 @@ interface PoolWorker {
 }
 
 function encodeWorkerUrl(): URL {
-  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-  return compiledWorkerUrl(
-    import.meta.url,
-    'encode-worker.js',
-    path.basename(root) === 'dist' ? path.dirname(root) : root,
-  );
+  return compiledWorkerUrl(import.meta.url, 'encode-worker.js');
 }
 
 export class BPEWorkerPool {
