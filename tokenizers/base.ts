@@ -363,3 +363,35 @@ export function readTokenizerConfig(dir: string, expectedType?: string): Tokeniz
   }
   return config;
 }
+
+/** The special-token and length fields of a `tokenizer_config.json`, type-checked (constructor options form). */
+export interface ConfigSpecials {
+  unkToken?: string;
+  padToken?: string;
+  bosToken?: string;
+  eosToken?: string;
+  additionalSpecialTokens: string[];
+  maxLength?: number;
+}
+
+/** Reads the special-token fields of `config` (from `file`); a wrongly typed field is a FileError naming it. */
+export function configSpecials(config: TokenizerConfigFile, file: string): ConfigSpecials {
+  const str = (key: string): string | undefined => {
+    const v = config[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw new FileError(file, `"${key}" must be a string`);
+    return v;
+  };
+  const extra = config.additional_special_tokens ?? [];
+  if (!Array.isArray(extra) || extra.some((t) => typeof t !== 'string')) {
+    throw new FileError(file, '"additional_special_tokens" must be an array of strings');
+  }
+  return {
+    unkToken: str('unk_token'),
+    padToken: str('pad_token'),
+    bosToken: str('bos_token'),
+    eosToken: str('eos_token'),
+    additionalSpecialTokens: extra,
+    maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
+  };
+}

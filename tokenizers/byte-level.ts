@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { FileError, writeJsonAtomic } from '../utils/fs.js';
 import {
   BaseTokenizer,
+  configSpecials,
   type DecodeOptions,
   type EncodeOptions,
   idsToArray,
@@ -136,23 +137,8 @@ export class ByteLevelTokenizer extends BaseTokenizer {
   static fromPretrained(dir: string): ByteLevelTokenizer {
     const config = readTokenizerConfig(dir, this.tokenizerType);
     const file = path.join(dir, TOKENIZER_CONFIG_FILE);
-    const str = (key: string): string | undefined => {
-      const v = config[key];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v !== 'string') throw new FileError(file, `"${key}" must be a string`);
-      return v;
-    };
-    const extra = config.additional_special_tokens ?? [];
-    if (!Array.isArray(extra) || extra.some((t) => typeof t !== 'string')) {
-      throw new FileError(file, '"additional_special_tokens" must be an array of strings');
-    }
-    const tokenizer = new this({
-      padToken: str('pad_token'),
-      bosToken: str('bos_token'),
-      eosToken: str('eos_token'),
-      additionalSpecialTokens: extra,
-      maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
-    });
+    const { unkToken: _unk, ...specials } = configSpecials(config, file);
+    const tokenizer = new this(specials);
     if (config.vocab_size !== undefined && config.vocab_size !== tokenizer.vocabSize) {
       throw new FileError(
         file,

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import {
   BaseTokenizer,
+  configSpecials,
   type DecodeOptions,
   type EncodeOptions,
   idsToArray,
@@ -158,27 +159,10 @@ export class CharacterTokenizer extends BaseTokenizer {
         throw new FileError(vocabFile, `id of ${JSON.stringify(token)} is not an integer`);
     }
     const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
-    const str = (key: string): string | undefined => {
-      const v = config[key];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v !== 'string') throw new FileError(configFile, `"${key}" must be a string`);
-      return v;
-    };
-    const extra = config.additional_special_tokens ?? [];
-    if (!Array.isArray(extra) || extra.some((t) => typeof t !== 'string')) {
-      throw new FileError(configFile, '"additional_special_tokens" must be an array of strings');
-    }
+    const specials = configSpecials(config, configFile);
     let tokenizer: CharacterTokenizer;
     try {
-      tokenizer = new this({
-        vocab: new Map(entries as Array<[string, number]>),
-        unkToken: str('unk_token'),
-        padToken: str('pad_token'),
-        bosToken: str('bos_token'),
-        eosToken: str('eos_token'),
-        additionalSpecialTokens: extra,
-        maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
-      });
+      tokenizer = new this({ vocab: new Map(entries as Array<[string, number]>), ...specials });
     } catch (error) {
       throw new FileError(vocabFile, (error as Error).message);
     }
