@@ -117,7 +117,7 @@ export function evaluateModel(
   return {
     loss,
     perplexity: Math.exp(loss),
-    bitsPerByte: tokenBytes !== null && bytes > 0 ? nll / Math.LN2 / bytes : null,
+    bitsPerByte: tokenBytes !== null && bytes > 0 ? bitsPerByte(loss, tokens, bytes) : null,
     sampleWeightedLoss: samples > 0 ? sampleWeighted / samples : Number.NaN,
     tokens,
   };

@@ -101,9 +101,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
       throw new Error(`${runFile}: cannot resume with a different model config (${changed.join(', ')})`);
   } else {
     const inputs = await resolveInputs(options.inputs);
-    const bar = createProgress(1, 'tokenizing', { enabled: options.progress });
     await tokenizeToFile(tokenizer, inputs, tokenFile, { documentSeparator: options.documentSeparator });
-    bar.stop();
     tokenizer.savePretrained(path.join(outDir, 'tokenizer'));
   }
 
