@@ -82,6 +82,7 @@ tokenizers
     'worker threads for pre-token counting (default: available cores)',
     integerAtLeast(1),
   )
+  .option('--replace-invalid-utf8', 'replace malformed UTF-8 with U+FFFD instead of stopping with an error')
   .option('--quiet', 'no progress bar')
   .requiredOption(
     '--out <dir>',
@@ -94,6 +95,7 @@ tokenizers
       specialTokens?: string;
       minFrequency?: number;
       workers?: number;
+      replaceInvalidUtf8?: boolean;
       quiet?: boolean;
       out: string;
     }) => {
@@ -108,6 +110,7 @@ tokenizers
           specialTokens,
           minFrequency: opts.minFrequency,
           numWorkers: opts.workers,
+          invalidUtf8: opts.replaceInvalidUtf8 ? 'replace' : 'error',
           onProgress: progress.report,
         });
       } finally {

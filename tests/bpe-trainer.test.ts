@@ -302,6 +302,15 @@ describe('bad input', () => {
     );
   });
 
+  test('replacement of malformed UTF-8 happens only when asked for, and equals training on the U+FFFD text', async () => {
+    const bad = path.join(dir, 'bad-replace.txt');
+    fs.writeFileSync(bad, Buffer.from('ab ab \xff ab ab cd', 'latin1'));
+    const replaced = await trainBPE({ input: [bad], vocabSize: 270, invalidUtf8: 'replace', numWorkers: 1 });
+    const reference = await trainBPE({ input: 'ab ab \ufffd ab ab cd', vocabSize: 270, numWorkers: 1 });
+    expect(replaced.merges).toEqual(reference.merges);
+    await expect(trainBPE({ input: [bad], vocabSize: 270 })).rejects.toThrow(/not valid UTF-8/);
+  });
+
   test('a character split across reads decodes like the whole file', async () => {
     const file = path.join(dir, 'straddle.txt');
     const text = `${'ab '.repeat(349_524)}ab 中文 héllo 😀 end`; // '中' covers bytes 1048575–1048577
@@ -357,5 +366,17 @@ describe('cleangpt tokenizers train-bpe (compiled CLI)', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain(`${bad}: not valid UTF-8 (first malformed sequence at byte offset 1)`);
     expect(fs.readdirSync(dir).filter((name) => name.includes('never'))).toEqual([]);
+    const replaced = runCli(
+      '--input',
+      bad,
+      '--vocab-size',
+      '300',
+      '--replace-invalid-utf8',
+      '--quiet',
+      '--out',
+      out,
+    );
+    expect(replaced.status).toBe(0);
+    expect(fs.existsSync(path.join(out, 'tokenizer.json'))).toBe(true);
   });
 });

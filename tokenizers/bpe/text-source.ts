@@ -26,8 +26,10 @@ function completePrefixLength(bytes: Uint8Array): number {
 export async function* readUtf8Chunks(
   file: string,
   onBytes?: (bytes: number) => void,
+  invalidUtf8: 'error' | 'replace' = 'error',
 ): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  // 'replace' (only when asked for) turns each maximal ill-formed sequence into U+FFFD.
+  const decoder = new TextDecoder('utf-8', { fatal: invalidUtf8 === 'error', ignoreBOM: true });
   let handle: fs.promises.FileHandle;
   try {
     handle = await fs.promises.open(file, 'r');

@@ -28,6 +28,8 @@ export interface TrainBPEOptions {
   specialTokens?: readonly string[];
   /** Stop merging once the most frequent pair occurs fewer times than this (default 0: never). */
   minFrequency?: number;
+  /** Malformed UTF-8 in input files: `error` (default; names the file and byte offset) or `replace` with U+FFFD. */
+  invalidUtf8?: 'error' | 'replace';
   /** Worker threads for pre-token counting (default: available cores, capped at 8); 1 counts in-thread. */
   numWorkers?: number;
   /** Characters per counting block (default 1 Mi); smaller blocks spread small inputs over workers. */
@@ -93,6 +95,7 @@ function corpusBlocks(
   specials: readonly string[],
   blockSize: number,
   report: (done: number) => void,
+  invalidUtf8: 'error' | 'replace',
 ): { blocks: AsyncIterable<string>; total: number | null; unit: 'bytes' | 'chars' } {
   if (typeof input === 'string') {
     return { blocks: safeBlocks([input], specials, blockSize), total: input.length, unit: 'chars' };
@@ -106,10 +109,14 @@ function corpusBlocks(
       for (const file of files) {
         // Each file is its own document: blocks never span two files.
         yield* safeBlocks(
-          readUtf8Chunks(file, (bytes) => {
-            done += bytes;
-            report(done);
-          }),
+          readUtf8Chunks(
+            file,
+            (bytes) => {
+              done += bytes;
+              report(done);
+            },
+            invalidUtf8,
+          ),
           specials,
           blockSize,
         );
@@ -131,8 +138,12 @@ export async function trainBPE(options: TrainBPEOptions): Promise<TrainBPEResult
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
 
   let countedChars = 0;
-  const source = corpusBlocks(options.input, specials, blockSize, (done) =>
-    onProgress?.({ phase: 'count', done, total: source.total, unit: 'bytes' }),
+  const source = corpusBlocks(
+    options.input,
+    specials,
+    blockSize,
+    (done) => onProgress?.({ phase: 'count', done, total: source.total, unit: 'bytes' }),
+    options.invalidUtf8 ?? 'error',
   );
   const pieceCounts = await countBlocks(source.blocks, specials, numWorkers, (chars) => {
     countedChars += chars;
