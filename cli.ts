@@ -10,6 +10,7 @@ import {
   CharacterTokenizer,
   compareTokenizers,
   evaluateOnFiles,
+  extractCues,
   GPTConfig,
   initBackend,
   listTokenizers,
@@ -50,6 +51,11 @@ function integerAtLeast(min: number): (value: string) => number {
       throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
     return n;
   };
+}
+
+/** Reads `\n`, `\t` and `\\` in a separator given on the command line as the characters they name. */
+function unescapeSeparator(value: string | undefined): string | undefined {
+  return value?.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
 }
 
 /** One stderr bar per training phase (counting, then merging). */
@@ -465,6 +471,46 @@ program
     const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
     const result = await evaluateOnFiles(model, tokenizer, o.data, { batchSize: o.batchSize });
     console.log(JSON.stringify(result));
+  });
+
+program
+  .command('extract')
+  .description('extract per-byte information cues for ByteSpan tokenizers')
+  .command('predictions')
+  .description(
+    'run a byte-level model over text and store entropy, surprisal, space and EOS cues (nats) per byte',
+  )
+  .requiredOption('--model <dir>', 'byte-level model directory written by `cleangpt train --tokenizer byte`')
+  .requiredOption('--input <files...>', 'text, JSONL or Parquet files or folders (one source label per file)')
+  .requiredOption('--out <dir>', 'cue corpus directory to write')
+  .option('--block-size <n>', 'window length (default: the model blockSize)', integerAtLeast(2))
+  .option('--stride <n>', 'distance between windows (default blockSize / 4)', integerAtLeast(1))
+  .option('--batch-size <n>', 'windows per forward pass', integerAtLeast(1), 8)
+  .option('--document-separator <text>', 'split plain-text files into documents on this string (e.g. "\\n")')
+  .option('--text-field <name>', 'JSONL/Parquet text field')
+  .option('--no-prefix-space', 'do not prepend a space to documents that lack one')
+  .option('--resume', 'continue an interrupted extraction in --out')
+  .option('--overwrite', 'replace an existing cue corpus in --out')
+  .option('--backend <name>', 'tensorflow, wasm, cpu or webgpu')
+  .option('--quiet', 'no progress bar')
+  .action(async (o) => {
+    await initBackend({ backend: o.backend, log: null });
+    const model = loadModel(o.model).eval();
+    const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
+    const meta = await extractCues(model, tokenizer, o.input, o.out, {
+      blockSize: o.blockSize,
+      stride: o.stride,
+      batchSize: o.batchSize,
+      documentSeparator: unescapeSeparator(o.documentSeparator),
+      textField: o.textField,
+      addPrefixSpace: o.prefixSpace,
+      resume: o.resume,
+      overwrite: o.overwrite,
+      progress: !o.quiet,
+    });
+    console.log(
+      `wrote ${meta.numBytes} bytes in ${meta.numDocuments} documents with cues ${meta.cues.join(', ')} (${meta.unit}) to ${o.out}`,
+    );
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

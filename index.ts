@@ -1,5 +1,6 @@
 /** cleangpt's public API: everything a research script imports. */
 export { ConfigError, GPTConfig, type GPTConfigFields } from './config.js';
+export { type ExtractCuesOptions, extractCues } from './inference/cues.js';
 export {
   batchGenerate,
   GENERATION_DEFAULTS,
@@ -62,6 +63,17 @@ export {
 } from './tokenizers/bpe/trainer.js';
 export { BPEWorkerPool } from './tokenizers/bpe/worker-pool.js';
 export { ByteLevelTokenizer, type ByteLevelTokenizerOptions } from './tokenizers/byte-level.js';
+export {
+  CUE_NAMES,
+  type CueCorpus,
+  type CueCorpusMeta,
+  CueCorpusWriter,
+  type CueName,
+  type CueUnit,
+  cueCorpusFromArrays,
+  parseCueName,
+  readCueCorpus,
+} from './tokenizers/bytespan/cue-corpus.js';
 export { CharacterTokenizer, type CharacterTokenizerOptions } from './tokenizers/character.js';
 export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
 export {
