@@ -27,7 +27,16 @@ export function listModels(): string[] {
   return models.list();
 }
 
-/** Builds the model registered as `type` (normally `config.modelType`). */
+/**
+ * Builds the model registered as `type`, which must equal `config.modelType`: the saved config.json is
+ * what `loadModel` rebuilds from, so a disagreement would save weights that load into another class.
+ */
 export function getModel(type: string, config: GPTConfig, options: ModelOptions = {}): TransformerModel {
-  return new (models.get(type))(config, options);
+  const ctor = models.get(type);
+  if (config.modelType !== type) {
+    throw new Error(
+      `getModel("${type}") was given a config with modelType "${config.modelType}"; set config.modelType`,
+    );
+  }
+  return new ctor(config, options);
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -5,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GPTConfig } from '../config.js';
 import { extractCues } from '../inference/cues.js';
 import { initBackend } from '../model/backend.js';
+import { saveModel } from '../model/io.js';
 import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
@@ -29,9 +31,17 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function byteModel(blockSize: number): TransformerModel {
-  const config = GPTConfig.create({ vocabSize: 259, blockSize, nEmbd: 16, nLayer: 1, nHead: 2, dropout: 0 });
+  const config = GPTConfig.create({
+    modelType: 'Vanilla',
+    vocabSize: 259,
+    blockSize,
+    nEmbd: 16,
+    nLayer: 1,
+    nHead: 2,
+    dropout: 0,
+  });
   const model = getModel('Vanilla', config, { seed: 3 });
-  // Random attention keys so that context matters (the init zeroes nothing in Vanilla, but be explicit).
+  // Perturbed weights so that the predictions differ from position to position.
   let s = 7;
   for (const [, v] of model.namedParameters()) {
     const values = v.dataSync().slice();
@@ -130,7 +140,9 @@ describe('extractCues', () => {
     expect(partial.complete).toBe(false);
     expect(partial.numDocuments).toBeGreaterThan(0);
     expect(partial.numDocuments).toBeLessThan(30);
-    await expect(extractCues(model, tokenizer, inputs, part, options)).rejects.toThrow(/interrupted extraction \(\d+ documents committed\)/);
+    await expect(extractCues(model, tokenizer, inputs, part, options)).rejects.toThrow(
+      /interrupted extraction \(\d+ documents committed\)/,
+    );
 
     await extractCues(model, tokenizer, inputs, part, { ...options, resume: true });
     const a = readCueCorpus(whole);
@@ -159,6 +171,33 @@ describe('extractCues', () => {
       /missing\.txt/,
     );
   });
+});
+
+test('cleangpt extract predictions writes the same cue corpus as the library', async () => {
+  const model = byteModel(16);
+  const modelDir = path.join(tmp, 'model');
+  saveModel(model, modelDir);
+  tokenizer.savePretrained(path.join(modelDir, 'tokenizer'));
+  const inputs = writeInputs({ 'en.txt': 'one\ntwo three\nfour', 'de.txt': 'eins zwei' });
+  const viaCli = path.join(tmp, 'cli');
+  const root = path.resolve(import.meta.dirname, '..');
+  const args = ['extract', 'predictions', '--model', modelDir, '--input', ...inputs, '--out', viaCli];
+  const stdout = execFileSync(
+    process.execPath,
+    [path.join(root, 'dist', 'cli.js'), ...args, '--document-separator', '\\n', '--quiet'],
+    { encoding: 'utf8' },
+  );
+  expect(stdout).toMatch(/wrote 29 bytes in 4 documents/);
+  const viaLibrary = path.join(tmp, 'lib');
+  await extractCues(model, tokenizer, inputs, viaLibrary, { documentSeparator: '\n', progress: false });
+  const a = readCueCorpus(viaCli);
+  const b = readCueCorpus(viaLibrary);
+  expect(a.meta.sources).toEqual(['en', 'de']);
+  expect(Array.from(a.docSources)).toEqual([0, 0, 0, 1]);
+  expect(Buffer.from(a.bytes).toString()).toBe(' one two three four eins zwei');
+  for (const cue of a.meta.cues) {
+    expect(Array.from(a.cues.get(cue)!)).toEqual(Array.from(b.cues.get(cue)!));
+  }
 });
 
 describe('cue corpus files', () => {

@@ -210,8 +210,11 @@ test('bad input: long sequence, vocabulary mismatch, heads, mismatched checkpoin
   expect(() => model.forward({ inputIds: [[1, 16]] })).toThrow(/outside the model vocabulary/);
   expect(() => model.forward({ inputIds: [[1, 2]], targets: [[1]] })).toThrow(/targets has shape/);
   expect(() => tiny({ nEmbd: 15 })).toThrow(ConfigError);
-  expect(() => getModel('Vanilla', GPTConfig.create({ nEmbd: 16, nHead: 2 }))).toThrow(
+  expect(() => getModel('Vanilla', GPTConfig.create({ modelType: 'Vanilla', nEmbd: 16, nHead: 2 }))).toThrow(
     /vocabSize is not set/,
+  );
+  expect(() => getModel('Vanilla', tiny({ modelType: 'SASP' }))).toThrow(
+    /modelType "SASP"; set config.modelType/,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-model-'));
   saveModel(build({ modelType: 'Vanilla', bias: true }), dir);
