@@ -448,14 +448,17 @@ program
     await initBackend({ backend: o.backend, log: null });
     const model = loadModel(o.model);
     const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
-    const { text } = runGeneration(model, tokenizer, o.prompt, {
+    // Streams: the decoded prompt, then each token's text as it is sampled.
+    process.stdout.write(tokenizer.decode(tokenizer.encode(o.prompt), { skipSpecialTokens: true }));
+    runGeneration(model, tokenizer, o.prompt, {
       maxNewTokens: o.maxNewTokens,
       temperature: o.temperature,
       topK: o.topK ?? null,
       topP: o.topP ?? null,
       seed: o.seed,
+      onToken: ({ text }) => process.stdout.write(text),
     });
-    console.log(text);
+    process.stdout.write('\n');
   });
 
 program

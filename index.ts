@@ -7,6 +7,7 @@ export {
   type GenerationOptions,
   type GenerationResult,
   runGeneration,
+  type TokenEvent,
 } from './inference/generation.js';
 export {
   getSamplingFn,
@@ -14,6 +15,7 @@ export {
   registerSampling,
   type SamplingFn,
 } from './inference/sampling.js';
+export { TextDeltaDecoder } from './inference/text-delta.js';
 export {
   BACKEND_NAMES,
   BackendError,

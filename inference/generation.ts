@@ -1,16 +1,36 @@
 /**
  * Text in, text out: `runGeneration` encodes a prompt exactly like training text (no BOS/EOS appended,
  * unlike the reference, whose character prompts ended in EOS), samples with the model's KV-cache
- * `generate`, and decodes. `batchGenerate` batches prompts of equal token length into one `generate` call
- * each and reports per-prompt errors instead of failing the whole batch.
+ * `generate`, and decodes. `batchGenerate` runs all prompts as one left-padded batch (the model masks the
+ * padding), and each prompt gets exactly what `runGeneration` would give it. Both stream through
+ * `onToken`.
  */
 import type { GenerateOptions, TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
+import { TextDeltaDecoder } from './text-delta.js';
 
-export type GenerationOptions = Omit<GenerateOptions, 'maxNewTokens'> & {
+/** One streamed token. */
+export interface TokenEvent {
+  /** Which prompt (its index in `batchGenerate`'s list; 0 for `runGeneration`). */
+  index: number;
+  token: number;
+  /** 0 for the first new token. */
+  step: number;
+  /**
+   * The text this token completes, '' while it ends inside a multi-byte character. A prompt's deltas
+   * concatenate to the decoded continuation: `result.text` is the decoded prompt followed by them.
+   */
+  text: string;
+}
+
+export type GenerationOptions = Omit<GenerateOptions, 'maxNewTokens' | 'seed' | 'onToken'> & {
   maxNewTokens?: number;
   /** Stop a sequence at the tokenizer's EOS (default true). */
   stopAtEos?: boolean;
+  /** Sampling seed; every prompt of a batch uses it, as it would alone. Default: the clock. */
+  seed?: number;
+  /** Called for each new token of each prompt, in order, as soon as it is sampled. */
+  onToken?: (event: TokenEvent) => void;
 };
 
 export interface GenerationResult {
@@ -32,13 +52,28 @@ function promptIds(tokenizer: BaseTokenizer, prompt: string): number[] {
   return [start];
 }
 
-function generateOptions(tokenizer: BaseTokenizer, options: GenerationOptions): GenerateOptions {
-  const { stopAtEos = true, ...rest } = options;
-  return {
+/** The model's options for the prompts `indices` (batch row r is prompt indices[r]). */
+function generateOptions(
+  tokenizer: BaseTokenizer,
+  options: GenerationOptions,
+  indices: readonly number[],
+): GenerateOptions {
+  const { stopAtEos = true, seed, onToken, ...rest } = options;
+  const resolved: GenerateOptions = {
     ...GENERATION_DEFAULTS,
     ...rest,
     eosTokenId: stopAtEos ? (options.eosTokenId ?? tokenizer.eosTokenId) : null,
   };
+  if (seed !== undefined) resolved.seed = indices.map(() => seed);
+  if (onToken !== undefined) {
+    const decoders = indices.map(() => new TextDeltaDecoder(tokenizer));
+    const { maxNewTokens, eosTokenId } = resolved;
+    resolved.onToken = (token, row, step) => {
+      const last = token === eosTokenId || step === maxNewTokens - 1;
+      onToken({ index: indices[row]!, token, step, text: decoders[row]!.push(token, last) });
+    };
+  }
+  return resolved;
 }
 
 export function runGeneration(
@@ -47,13 +82,14 @@ export function runGeneration(
   prompt: string,
   options: GenerationOptions = {},
 ): GenerationResult {
-  const [ids] = model.generate([promptIds(tokenizer, prompt)], generateOptions(tokenizer, options));
+  const [ids] = model.generate([promptIds(tokenizer, prompt)], generateOptions(tokenizer, options, [0]));
   return { ids: ids!, text: tokenizer.decode(ids!, { skipSpecialTokens: true }) };
 }
 
 /**
- * Generates for every prompt; prompts with the same token length share one batched `generate` call. A
- * prompt that fails yields `{ids: [], text: '[Generation Error: …]'}` (the reference's contract).
+ * Generates for every prompt in one batched `generate` call. A prompt that cannot be encoded or holds ids
+ * outside the model's vocabulary yields `{ids: [], text: '[Generation Error: …]'}` (the reference's
+ * contract), as does every prompt when generation itself fails; an exception from `onToken` propagates.
  */
 export function batchGenerate(
   model: TransformerModel,
@@ -61,31 +97,53 @@ export function batchGenerate(
   prompts: readonly string[],
   options: GenerationOptions = {},
 ): GenerationResult[] {
+  const failed = (error: unknown): GenerationResult => ({
+    ids: [],
+    text: `[Generation Error: ${(error as Error).message}]`,
+  });
   const results: GenerationResult[] = prompts.map(() => ({ ids: [], text: '' }));
-  const groups = new Map<number, Array<{ index: number; ids: number[] }>>();
+  const batch: Array<{ index: number; ids: number[] }> = [];
   prompts.forEach((prompt, index) => {
     try {
       const ids = promptIds(tokenizer, prompt);
-      const group = groups.get(ids.length) ?? [];
-      group.push({ index, ids });
-      groups.set(ids.length, group);
+      const outside = ids.find((id) => id >= model.vocabSize);
+      if (outside !== undefined) {
+        throw new Error(`token id ${outside} is outside the model vocabulary (vocabSize ${model.vocabSize})`);
+      }
+      batch.push({ index, ids });
     } catch (error) {
-      results[index] = { ids: [], text: `[Generation Error: ${(error as Error).message}]` };
+      results[index] = failed(error);
     }
   });
-  for (const group of groups.values()) {
-    try {
-      const out = model.generate(
-        group.map((g) => g.ids),
-        generateOptions(tokenizer, options),
-      );
-      group.forEach((g, i) => {
-        results[g.index] = { ids: out[i]!, text: tokenizer.decode(out[i]!, { skipSpecialTokens: true }) };
-      });
-    } catch (error) {
-      for (const g of group)
-        results[g.index] = { ids: [], text: `[Generation Error: ${(error as Error).message}]` };
-    }
+  if (batch.length === 0) return results;
+  const { onToken } = options;
+  let callbackFailed = false;
+  const guarded: GenerationOptions = { ...options };
+  if (onToken !== undefined) {
+    guarded.onToken = (event) => {
+      try {
+        onToken(event);
+      } catch (error) {
+        callbackFailed = true;
+        throw error;
+      }
+    };
+  }
+  try {
+    const out = model.generate(
+      batch.map((p) => p.ids),
+      generateOptions(
+        tokenizer,
+        guarded,
+        batch.map((p) => p.index),
+      ),
+    );
+    batch.forEach((p, row) => {
+      results[p.index] = { ids: out[row]!, text: tokenizer.decode(out[row]!, { skipSpecialTokens: true }) };
+    });
+  } catch (error) {
+    if (callbackFailed) throw error;
+    for (const p of batch) results[p.index] = failed(error);
   }
   return results;
 }

@@ -1,7 +1,7 @@
 /**
  * Pieces shared by the attention layers: head reshapes, the causal score matrix with an offset (so the
- * same code serves training, prompt prefill and one-token cached steps) and the exact I and C matrices
- * of shaped attention.
+ * same code serves training, prompt prefill and one-token cached steps), the exact I and C matrices
+ * of shaped attention, and their per-row variants for padded batches (`KeyPadding`).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMul } from './ops.js';
@@ -50,6 +50,82 @@ export function causalAverageRows(queries: number, keys: number, offset: number)
   return tf.tensor2d(values, [queries, keys]);
 }
 
+/**
+ * Which keys of each row are real tokens in a padded batch (left padding in batched generation, any
+ * padding in `forward` with an attention mask). Built per model call; without padding it is null and
+ * attention runs the plain causal path, so unpadded calls pay nothing for it.
+ */
+export class KeyPadding {
+  /** Keys per row: every key this call attends to, cached ones first. */
+  readonly keys: number;
+
+  /**
+   * @param real [batch · keys], 1 where the key is a real token, 0 where it is padding
+   * @param offset absolute position (in keys) of this call's first query; queries are the last keys
+   */
+  constructor(
+    readonly real: Uint8Array,
+    readonly batch: number,
+    readonly queries: number,
+    readonly offset: number,
+  ) {
+    this.keys = real.length / batch;
+  }
+
+  /**
+   * Position ids [batch · queries]: the number of real tokens before each query in its row, so every row
+   * counts from 0 at its first real token whatever padding precedes it.
+   */
+  positions(): Int32Array {
+    const { keys, queries, offset } = this;
+    const out = new Int32Array(this.batch * queries);
+    for (let b = 0; b < this.batch; b++) {
+      let seen = 0;
+      for (let j = 0; j < offset + queries; j++) {
+        if (j >= offset) out[b * queries + j - offset] = seen;
+        seen += this.real[b * keys + j]!;
+      }
+    }
+    return out;
+  }
+
+  /** Additive mask [batch, 1, Tq, Tk]: hides later keys and padded keys. */
+  additive(): tf.Tensor4D {
+    const { keys, queries, offset } = this;
+    const mask = new Float32Array(this.batch * queries * keys);
+    for (let b = 0; b < this.batch; b++) {
+      for (let r = 0; r < queries; r++) {
+        const row = (b * queries + r) * keys;
+        for (let j = 0; j < keys; j++)
+          if (j > offset + r || this.real[b * keys + j] === 0) mask[row + j] = MASKED;
+      }
+    }
+    return tf.tensor4d(mask, [this.batch, 1, queries, keys]);
+  }
+
+  /**
+   * SASP's uniform causal average over the real keys only, [batch, 1, Tq, Tk]: 1/n on each of the n real
+   * keys at or before the query. A padded query sees no real key; its row stays zero (its output is never
+   * read by a real token).
+   */
+  average(): tf.Tensor4D {
+    const { keys, queries, offset } = this;
+    const values = new Float32Array(this.batch * queries * keys);
+    for (let b = 0; b < this.batch; b++) {
+      const real = this.real.subarray(b * keys, (b + 1) * keys);
+      let visible = 0;
+      for (let j = 0; j < offset; j++) visible += real[j]!;
+      for (let r = 0; r < queries; r++) {
+        visible += real[offset + r]!;
+        if (visible === 0) continue;
+        const row = (b * queries + r) * keys;
+        for (let j = 0; j <= offset + r; j++) if (real[j] === 1) values[row + j] = 1 / visible;
+      }
+    }
+    return tf.tensor4d(values, [this.batch, 1, queries, keys]);
+  }
+}
+
 /** Appends new entries [B·H, T, hs] to a cached tensor, disposing the old one. */
 function appendToCache(cached: tf.Tensor3D | null, fresh: tf.Tensor3D): tf.Tensor3D {
   if (cached === null) return fresh;
@@ -78,14 +154,19 @@ export function withCache(
   return [tf.transpose(allKeys, [0, 2, 1]), allValues];
 }
 
-/** softmax(q·kᵀ/√hs + causal mask): [B·H, Tq, Tk]. */
-export function causalAttentionWeights(q: tf.Tensor3D, keysT: tf.Tensor3D, offset: number): tf.Tensor3D {
-  const [, queries, headSize] = q.shape;
+/** softmax(q·kᵀ/√hs + causal mask, padded keys hidden when `padding` is given): [B·H, Tq, Tk]. */
+export function causalAttentionWeights(
+  q: tf.Tensor3D,
+  keysT: tf.Tensor3D,
+  offset: number,
+  padding: KeyPadding | null = null,
+): tf.Tensor3D {
+  const [rows, queries, headSize] = q.shape;
   const keys = keysT.shape[2];
   // Scaling q (hs columns) instead of the scores (Tk columns) is cheaper and saves one score-sized tensor.
-  const scores = tf.add(
-    batchMatMul(tf.mul(q, 1 / Math.sqrt(headSize)), keysT),
-    causalMask(queries, keys, offset),
-  );
-  return tf.softmax(scores) as tf.Tensor3D;
+  const scores = batchMatMul(tf.mul(q, 1 / Math.sqrt(headSize)), keysT);
+  if (padding === null) return tf.softmax(tf.add(scores, causalMask(queries, keys, offset))) as tf.Tensor3D;
+  const { batch } = padding;
+  const masked = tf.add(tf.reshape(scores, [batch, rows / batch, queries, keys]), padding.additive());
+  return tf.reshape(tf.softmax(masked), [rows, queries, keys]);
 }

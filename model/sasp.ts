@@ -4,6 +4,8 @@
  *   h = LN(x);  out = x + βSA·ShapedAttn(h) + βFF·MLP(h)        (βSA = 1, βFF = 0.2, trainable)
  *   S = β·A + α·I − γ·C,  A = causal softmax(q·kᵀ/√hs),  C[i][j] = 1/(i+1) for j ≤ i
  *
+ * In a padded batch A and C see only the row's real keys (C[i][j] = 1/n over the n real keys j ≤ i).
+ *
  * Options, read from `config.extraArgs`:
  * - `saspScalars`: `"per-head"` (default; α, β, γ one per head, all initialised to 1 as in the paper) or
  *   `"shared"` (the cleanGPT reference: one scalar each per layer, initialised to 1, 0.1, 0.1).
@@ -95,14 +97,19 @@ export class SASPTransformerModel extends TransformerModel {
     const v = splitHeads(useV ? tf.slice(qkv, [0, 2 * d], [rows, d]) : h, batch, length, heads);
     const [keysT, values] = withCache(k, v, context);
     const keys = keysT.shape[2];
-    const a = tf.reshape(causalAttentionWeights(q, keysT, offset), [batch, heads, length, keys]);
+    const { padding } = context;
+    const a = tf.reshape(causalAttentionWeights(q, keysT, offset, padding), [batch, heads, length, keys]);
     const perHead = (name: string) => {
       const s = this.param(`${p}.attn.${name}`);
       return s.rank === 0 ? s : tf.reshape(s, [1, heads, 1, 1]);
     };
     const shaped = tf.sub(
       tf.add(tf.mul(perHead('beta'), a), tf.mul(perHead('alpha'), identityRows(length, keys, offset))),
-      tf.mul(perHead('gamma'), causalAverageRows(length, keys, offset)),
+      // With padding C averages over each row's real keys only, so it changes with the mask.
+      tf.mul(
+        perHead('gamma'),
+        padding === null ? causalAverageRows(length, keys, offset) : padding.average(),
+      ),
     );
     const s = dropout(
       tf.reshape(shaped, [batch * heads, length, keys]),

@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { GPTConfig } from '../config.js';
+import { KeyPadding } from './attention.js';
 import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, linearTransposed } from './ops.js';
 import { SeededRandom } from './random.js';
 import { createRng, type SamplingOptions, sampleToken } from './sampling.js';
@@ -33,8 +34,9 @@ export interface ForwardInput {
   /** `targets[b][t]` is the token that follows `inputIds[b][t]`; −100 positions are ignored. */
   targets?: TokenBatch;
   /**
-   * Accepted for interface compatibility and shape-checked, but not applied: collators pad on the right,
-   * so causal attention already keeps real tokens from seeing padding, and padded targets are −100.
+   * 1 for real tokens, 0 for padding. Padded keys are hidden from every query and positions count real
+   * tokens only, so a left-padded row gets the logits it would get alone. Right padding (the collators')
+   * changes nothing for real tokens. Absent or all ones: the plain causal path, no extra ops.
    */
   attentionMask?: TokenBatch;
 }
@@ -52,7 +54,15 @@ export interface ModelOptions {
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
   eosTokenId?: number | null;
-  seed?: number;
+  /**
+   * Each row draws from its own generator, so its tokens never depend on the other rows: a number seeds
+   * row b with seed + b, an array gives one seed per row. Default: the clock.
+   */
+  seed?: number | readonly number[];
+  /** Id written into padded positions; they are never attended to. Default config.paddingIdx, else 0. */
+  padTokenId?: number;
+  /** Called with each new token of each unfinished row as soon as it is sampled. */
+  onToken?: (token: number, row: number, step: number) => void;
 }
 
 /** Per-layer attention cache: keys and values as [batch·heads, cachedLength, headSize]. */
@@ -70,6 +80,8 @@ export interface BlockContext {
   offset: number;
   training: boolean;
   cache: LayerCache | null;
+  /** Real and padded keys of each row; null when no row is padded. */
+  padding: KeyPadding | null;
 }
 
 interface Batch {
@@ -246,8 +258,14 @@ export abstract class TransformerModel {
   forward(input: ForwardInput): ForwardOutput {
     const batch = toBatch(input.inputIds, 'inputIds');
     this.#checkBatch(batch);
-    if (input.attentionMask !== undefined)
-      this.#sameShape(toBatch(input.attentionMask, 'attentionMask'), batch, 'attentionMask');
+    let real: Uint8Array | null = null;
+    if (input.attentionMask !== undefined) {
+      const mask = toBatch(input.attentionMask, 'attentionMask');
+      this.#sameShape(mask, batch, 'attentionMask');
+      for (const m of mask.ids)
+        if (m !== 0 && m !== 1) throw new ModelError(`attentionMask values must be 0 or 1, got ${m}`);
+      if (mask.ids.includes(0)) real = Uint8Array.from(mask.ids);
+    }
     let targets: Int32Array | null = null;
     if (input.targets !== undefined) {
       const t = toBatch(input.targets, 'targets');
@@ -255,7 +273,7 @@ export abstract class TransformerModel {
       targets = t.ids;
     }
     return tf.tidy(() => {
-      const logits2d = this.#logits(batch, 0, null);
+      const logits2d = this.#logits(batch, 0, null, real);
       const logits = tf.reshape(logits2d, [batch.batch, batch.length, this.vocabSize]) as tf.Tensor3D;
       if (targets === null) return { logits };
       return { logits, loss: crossEntropy(logits2d, targets, IGNORE_INDEX) };
@@ -267,7 +285,12 @@ export abstract class TransformerModel {
     if (length > this.config.blockSize) {
       throw new ModelError(`sequence length ${length} exceeds blockSize ${this.config.blockSize}`);
     }
-    for (const id of ids) {
+    this.#checkIds(ids);
+  }
+
+  #checkIds(ids: ArrayLike<number>): void {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
         throw new ModelError(
           `token id ${id} is outside the model vocabulary (vocabSize ${this.vocabSize}); tokenizer and model config disagree`,
@@ -284,11 +307,20 @@ export abstract class TransformerModel {
     }
   }
 
-  /** Logits [B·T, V] for tokens at absolute positions offset … offset+T−1, extending `caches` when given. */
-  #logits(batch: Batch, offset: number, caches: LayerCache[] | null): tf.Tensor2D {
+  /**
+   * Logits [B·T, V] for the tokens in columns offset … offset+T−1, extending `caches` when given.
+   * `real` ([B, offset+T], 1 = real token) marks padding; then positions count real tokens only.
+   */
+  #logits(batch: Batch, offset: number, caches: LayerCache[] | null, real: Uint8Array | null): tf.Tensor2D {
     const { ids, length } = batch;
-    const positions = new Int32Array(ids.length);
-    for (let i = 0; i < ids.length; i++) positions[i] = offset + (i % length);
+    const padding = real === null ? null : new KeyPadding(real, batch.batch, length, offset);
+    let positions: Int32Array;
+    if (padding === null) {
+      positions = new Int32Array(ids.length);
+      for (let i = 0; i < ids.length; i++) positions[i] = offset + (i % length);
+    } else {
+      positions = padding.positions();
+    }
     const tokens = embedding(this.param('transformer.wte.weight') as tf.Tensor2D, ids);
     const pos = embedding(this.param('transformer.wpe.weight') as tf.Tensor2D, positions);
     let x = dropout(tf.add(tokens, pos), this.config.dropout, this.training) as tf.Tensor2D;
@@ -299,6 +331,7 @@ export abstract class TransformerModel {
         offset,
         training: this.training,
         cache: caches === null ? null : caches[layer]!,
+        padding,
       });
     }
     const h = this.layerNorm('transformer.ln_f', x) as tf.Tensor2D;
@@ -348,21 +381,33 @@ export abstract class TransformerModel {
 
   /**
    * Autoregressive sampling with a KV cache: after the prompt, each step feeds only the new token.
-   * Positions are learned and absolute, so once prompt + output exceeds blockSize the window slides and
-   * every cached key is at the wrong position; the cache is then rebuilt for the cropped window (the last
-   * blockSize tokens, positions restarting at 0), which costs one full forward per token
-   * from that point, exactly like uncached generation. `useCache: false` recomputes every step (for tests).
-   * Rows stop at `eosTokenId` (included); the model's train/eval mode is restored afterwards.
+   * Rows may differ in length: they are left-padded to the longest, padded keys are masked out and each
+   * row's positions start at 0 at its first real token, so a row gets the tokens it would get alone (with
+   * its seed). Positions are learned and absolute, so once the longest row exceeds blockSize the window
+   * (the last blockSize columns) slides and every cached key is at the wrong position; the cache is then
+   * rebuilt for the cropped window (each row's positions restarting at 0 at its first token inside it),
+   * which costs one full forward per token from that point, exactly like uncached generation.
+   * `useCache: false` recomputes every step (for tests). Rows stop at `eosTokenId` (included); the
+   * model's train/eval mode is restored afterwards.
    */
   generate(prompt: number[][] | number[], options: GenerateOptions, useCache = true): number[][] {
     const rows = (Array.isArray(prompt[0]) ? prompt : [prompt]) as number[][];
-    const { maxNewTokens } = options;
+    const { maxNewTokens, onToken } = options;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
       throw new ModelError(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
     }
-    const batch = toBatch(rows, 'prompt');
-    this.#checkBatch({ ...batch, length: Math.min(batch.length, this.config.blockSize) });
-    const rng = createRng(options.seed ?? Date.now());
+    if (rows.length === 0) throw new ModelError('prompt has no rows');
+    rows.forEach((row, b) => {
+      if (row.length === 0) throw new ModelError(`prompt row ${b} has no tokens`);
+      this.#checkIds(row);
+    });
+    const padId = options.padTokenId ?? this.config.paddingIdx ?? 0;
+    if (!Number.isInteger(padId) || padId < 0 || padId >= this.vocabSize) {
+      throw new ModelError(
+        `padTokenId ${padId} is outside the model vocabulary (vocabSize ${this.vocabSize})`,
+      );
+    }
+    const rngs = rowSeeds(options.seed, rows.length).map(createRng);
     const eos = options.eosTokenId ?? null;
     const sequences = rows.map((row) => [...row]);
     const finished = rows.map(() => false);
@@ -372,54 +417,55 @@ export abstract class TransformerModel {
     let cachedStart = 0;
     try {
       for (let step = 0; step < maxNewTokens && finished.includes(false); step++) {
-        const total = sequences[0]!.length;
+        // Every row grows by one token per step, so the padding before each row, and with it the cache
+        // layout, stays fixed until the window slides.
+        const total = Math.max(...sequences.map((s) => s.length));
         const windowStart = Math.max(0, total - this.config.blockSize);
-        let offset: number;
-        let fed: number[][];
-        if (useCache && caches !== null && windowStart === cachedStart) {
-          offset = total - 1 - windowStart;
-          fed = sequences.map((s) => s.slice(total - 1));
-        } else {
+        const reuse = useCache && caches !== null && windowStart === cachedStart;
+        if (!reuse) {
           disposeCaches(caches);
           caches = useCache ? this.#emptyCaches() : null;
           cachedStart = windowStart;
-          offset = 0;
-          fed = sequences.map((s) => s.slice(windowStart));
         }
-        const fedBatch = toBatch(fed, 'window');
+        const offset = reuse ? total - 1 - windowStart : 0;
+        const { ids, real } = leftPadded(sequences, total, windowStart, windowStart + offset, padId);
+        const fed: Batch = { ids, batch: rows.length, length: total - windowStart - offset };
         const last = tf.tidy(() => {
-          const logits = this.#logits(fedBatch, offset, caches);
+          const logits = this.#logits(fed, offset, caches, real);
           if (caches !== null) for (const c of caches) keepCache(c);
           const lastRows = tf.gather(
             logits,
             tf.tensor1d(
-              rows.map((_, b) => b * fedBatch.length + fedBatch.length - 1),
+              rows.map((_, b) => b * fed.length + fed.length - 1),
               'int32',
             ),
           );
           return lastRows.dataSync() as Float32Array;
         });
         for (let b = 0; b < rows.length; b++) {
-          // A finished row gets a placeholder EOS so the batch stays rectangular; trimmed on return.
-          const next = finished[b]
-            ? (eos as number)
-            : sampleToken(
-                last.subarray(b * this.vocabSize, (b + 1) * this.vocabSize),
-                options,
-                rng,
-                sequences[b],
-              );
+          // A finished row gets a placeholder EOS so all rows keep growing together; trimmed on return.
+          if (finished[b]) {
+            sequences[b]!.push(eos as number);
+            continue;
+          }
+          const next = sampleToken(
+            last.subarray(b * this.vocabSize, (b + 1) * this.vocabSize),
+            options,
+            rngs[b]!,
+            sequences[b],
+          );
           sequences[b]!.push(next);
           if (next === eos) finished[b] = true;
+          onToken?.(next, b, step);
         }
       }
     } finally {
       disposeCaches(caches);
       this.training = wasTraining;
     }
-    return sequences.map((s) => {
+    return sequences.map((s, b) => {
       if (eos === null) return s;
-      const stop = s.indexOf(eos, rows[0]!.length);
+      const stop = s.indexOf(eos, rows[b]!.length);
       return stop < 0 ? s : s.slice(0, stop + 1);
     });
   }
@@ -440,4 +486,47 @@ function disposeCaches(caches: LayerCache[] | null): void {
     c.keys?.dispose();
     c.values?.dispose();
   }
+}
+
+/** One seed per row: an array as given, a number as seed + row. */
+function rowSeeds(seed: number | readonly number[] | undefined, rows: number): number[] {
+  let seeds: number[];
+  if (typeof seed === 'object') {
+    if (seed.length !== rows) throw new ModelError(`seed has ${seed.length} entries for ${rows} prompt rows`);
+    seeds = [...seed];
+  } else {
+    const base = seed ?? Date.now();
+    seeds = Array.from({ length: rows }, (_, b) => base + b);
+  }
+  for (const s of seeds)
+    if (!Number.isFinite(s)) throw new ModelError(`seed must be a finite number, got ${s}`);
+  return seeds;
+}
+
+/**
+ * Rows left-padded to `total` columns (row b's tokens fill its last rows[b].length columns): the ids of
+ * columns from … total−1, and which columns of windowStart … total−1 hold real tokens, or null when none
+ * of them is padding.
+ */
+function leftPadded(
+  rows: number[][],
+  total: number,
+  windowStart: number,
+  from: number,
+  padId: number,
+): { ids: Int32Array; real: Uint8Array | null } {
+  const width = total - windowStart;
+  const fedWidth = total - from;
+  const ids = new Int32Array(rows.length * fedWidth);
+  const padded = rows.some((row) => row.length < width);
+  const real = padded ? new Uint8Array(rows.length * width) : null;
+  rows.forEach((row, b) => {
+    const first = total - row.length;
+    for (let c = windowStart; c < total; c++) {
+      const isReal = c >= first;
+      if (real !== null && isReal) real[b * width + c - windowStart] = 1;
+      if (c >= from) ids[b * fedWidth + c - from] = isReal ? row[c - first]! : padId;
+    }
+  });
+  return { ids, real };
 }

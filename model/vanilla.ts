@@ -35,7 +35,7 @@ export class VanillaTransformerModel extends TransformerModel {
     const v = splitHeads(tf.slice(qkv, [0, 2 * d], [rows, d]), batch, length, heads);
     const [keysT, values] = withCache(k, v, context);
     const weights = dropout(
-      causalAttentionWeights(q, keysT, context.offset),
+      causalAttentionWeights(q, keysT, context.offset, context.padding),
       rate,
       context.training,
     ) as tf.Tensor3D;
