@@ -57,6 +57,7 @@ function generateOptions(
   tokenizer: BaseTokenizer,
   options: GenerationOptions,
   indices: readonly number[],
+  prompts: readonly (readonly number[])[],
 ): GenerateOptions {
   const { stopAtEos = true, seed, onToken, ...rest } = options;
   const resolved: GenerateOptions = {
@@ -66,7 +67,7 @@ function generateOptions(
   };
   if (seed !== undefined) resolved.seed = indices.map(() => seed);
   if (onToken !== undefined) {
-    const decoders = indices.map(() => new TextDeltaDecoder(tokenizer));
+    const decoders = prompts.map((ids) => new TextDeltaDecoder(tokenizer, ids));
     const { maxNewTokens, eosTokenId } = resolved;
     resolved.onToken = (token, row, step) => {
       const last = token === eosTokenId || step === maxNewTokens - 1;
@@ -82,7 +83,8 @@ export function runGeneration(
   prompt: string,
   options: GenerationOptions = {},
 ): GenerationResult {
-  const [ids] = model.generate([promptIds(tokenizer, prompt)], generateOptions(tokenizer, options, [0]));
+  const prompted = promptIds(tokenizer, prompt);
+  const [ids] = model.generate([prompted], generateOptions(tokenizer, options, [0], [prompted]));
   return { ids: ids!, text: tokenizer.decode(ids!, { skipSpecialTokens: true }) };
 }
 
@@ -136,6 +138,7 @@ export function batchGenerate(
         tokenizer,
         guarded,
         batch.map((p) => p.index),
+        batch.map((p) => p.ids),
       ),
     );
     batch.forEach((p, row) => {
