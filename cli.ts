@@ -8,7 +8,12 @@ import {
   type BaseTokenizer,
   BPETokenizer,
   CharacterTokenizer,
+  type CreatedTokenizer,
+  type CueName,
   compareTokenizers,
+  createByteSpanTokenizers,
+  createFrequencyTokenizers,
+  createGlobalTokenizers,
   evaluateOnFiles,
   extractCues,
   GPTConfig,
@@ -16,6 +21,7 @@ import {
   listTokenizers,
   loadModel,
   loadTokenizer,
+  parseCueName,
   plotCoverageCurves,
   readLinesOfFiles,
   resolveTokenizer,
@@ -141,6 +147,110 @@ tokenizers
 
 /** Chunk size for streaming encode in the CLI (UTF-16 units): bounds the progress granularity. */
 const ENCODE_CHUNK = 1 << 20;
+
+function cueOption(value: string): CueName {
+  try {
+    return parseCueName(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function printCreated(created: readonly CreatedTokenizer[]): void {
+  for (const t of created) {
+    const short = t.actualSize < t.vocabSize ? ` (only ${t.actualSize} entries: the corpus ran out)` : '';
+    console.log(`${t.name} ${t.vocabSize}${short} → ${t.dir}`);
+  }
+}
+
+const vocabSizesOption = ['--vocab-size <n...>', 'target vocabulary sizes (one folder each)'] as const;
+const collectSizes = (v: string, all: number[] = []): number[] => [...all, integerAtLeast(1)(v)];
+
+tokenizers
+  .command('create-bytespan')
+  .description(
+    'ByteSpan tokenizers from per-byte cues (monotonic or combined constraint; frequency or seeding)',
+  )
+  .requiredOption('--predictions <dir>', 'cue corpus written by `cleangpt extract predictions`')
+  .requiredOption('--cue <name>', 'entropy, surprisal, space or eos', cueOption)
+  .requiredOption('--constraint <name>', 'monotonic or combined')
+  .requiredOption(...vocabSizesOption, collectSizes)
+  .option('--threshold-percentile <q>', 'combined: θ is the q-th percentile of the cue', Number, 30)
+  .option(
+    '--proportion-bytespan <p>',
+    'seeding share of spans, 0.5 or 50 (omit: frequency; 0: BPE-WP)',
+    Number,
+  )
+  .option('--balanced', 'language-balanced selection over the corpus sources')
+  .option('--multilingual', 'prefix names with Multi')
+  .requiredOption('--out <dir>', 'parent folder (one <Name>_<V> subfolder per size)')
+  .option('--quiet', 'no progress bar')
+  .action(async (o) => {
+    printCreated(
+      await createByteSpanTokenizers({
+        predictions: o.predictions,
+        cue: o.cue,
+        constraint: o.constraint,
+        vocabSizes: o.vocabSize,
+        thresholdPercentile: o.thresholdPercentile,
+        proportion: o.proportionBytespan,
+        balanced: o.balanced === true,
+        multilingual: o.multilingual === true,
+        outDir: o.out,
+        progress: !o.quiet,
+      }),
+    );
+  });
+
+tokenizers
+  .command('create-threshold')
+  .description('ByteSpan tokenizers under the global constraint (rising threshold, incremental union)')
+  .requiredOption('--predictions <dir>', 'cue corpus written by `cleangpt extract predictions`')
+  .requiredOption('--cue <name>', 'entropy, surprisal, space or eos', cueOption)
+  .requiredOption(...vocabSizesOption, collectSizes)
+  .option('--left-shift', 'the LeftShift variant: take in the high-information head byte')
+  .option('--counting <mode>', 'exact, or reference (its approximate decrements)', 'exact')
+  .option('--min-frequency <n>', 'segments need this count to enter the vocabulary', integerAtLeast(1), 20)
+  .option('--multilingual', 'prefix names with Multi')
+  .requiredOption('--out <dir>', 'parent folder (one <Name>_<V> subfolder per size, with stats.csv)')
+  .option('--quiet', 'no progress bar')
+  .action((o) => {
+    printCreated(
+      createGlobalTokenizers({
+        predictions: o.predictions,
+        cue: o.cue,
+        vocabSizes: o.vocabSize,
+        leftShift: o.leftShift === true,
+        counting: o.counting,
+        minFrequency: o.minFrequency,
+        multilingual: o.multilingual === true,
+        outDir: o.out,
+        progress: !o.quiet,
+      }),
+    );
+  });
+
+tokenizers
+  .command('create-frequency')
+  .description('the BPE baseline on the documents of a cue corpus (one merge list, cut per size)')
+  .requiredOption('--predictions <dir>', 'cue corpus written by `cleangpt extract predictions`')
+  .requiredOption(...vocabSizesOption, collectSizes)
+  .option('--min-frequency <n>', 'stop merging when the best pair is rarer', integerAtLeast(0))
+  .option('--multilingual', 'prefix names with Multi')
+  .requiredOption('--out <dir>', 'parent folder (one BPE_<V> subfolder per size)')
+  .option('--quiet', 'no progress bar')
+  .action(async (o) => {
+    printCreated(
+      await createFrequencyTokenizers({
+        predictions: o.predictions,
+        vocabSizes: o.vocabSize,
+        minFrequency: o.minFrequency,
+        multilingual: o.multilingual === true,
+        outDir: o.out,
+        progress: !o.quiet,
+      }),
+    );
+  });
 
 tokenizers
   .command('encode')

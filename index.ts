@@ -10,10 +10,15 @@ export {
   type TokenEvent,
 } from './inference/generation.js';
 export {
+  createRng,
+  filterLogits,
   getSamplingFn,
   listSamplingStrategies,
+  type Rng,
   registerSampling,
   type SamplingFn,
+  type SamplingOptions,
+  softmax,
 } from './inference/sampling.js';
 export { TextDeltaDecoder } from './inference/text-delta.js';
 export {
@@ -66,6 +71,15 @@ export {
 export { BPEWorkerPool } from './tokenizers/bpe/worker-pool.js';
 export { ByteLevelTokenizer, type ByteLevelTokenizerOptions } from './tokenizers/byte-level.js';
 export {
+  type CreateByteSpanOptions,
+  type CreatedTokenizer,
+  type CreateFrequencyOptions,
+  type CreateGlobalOptions,
+  createByteSpanTokenizers,
+  createFrequencyTokenizers,
+  createGlobalTokenizers,
+} from './tokenizers/bytespan/create.js';
+export {
   CUE_NAMES,
   type CueCorpus,
   type CueCorpusMeta,
@@ -76,6 +90,13 @@ export {
   parseCueName,
   readCueCorpus,
 } from './tokenizers/bytespan/cue-corpus.js';
+export {
+  BYTESPAN_HUB_COMPATIBLE,
+  type ByteOffsetEncoding,
+  type ByteSpanEncodeOptions,
+  ByteSpanTokenizer,
+  type ByteSpanTokenizerOptions,
+} from './tokenizers/bytespan/tokenizer.js';
 export { CharacterTokenizer, type CharacterTokenizerOptions } from './tokenizers/character.js';
 export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
 export {

@@ -7,6 +7,7 @@ import { isSubclassOf, Registry } from '../utils/registry.js';
 import { BaseTokenizer, readTokenizerConfig } from './base.js';
 import { BPETokenizer } from './bpe/tokenizer.js';
 import { ByteLevelTokenizer } from './byte-level.js';
+import { ByteSpanTokenizer, isHubWordPieceDirectory } from './bytespan/tokenizer.js';
 import { CharacterTokenizer } from './character.js';
 import { GPT2Tokenizer } from './gpt2.js';
 
@@ -32,6 +33,7 @@ tokenizerRegistry.register('character', CharacterTokenizer);
 tokenizerRegistry.register('byte', ByteLevelTokenizer);
 tokenizerRegistry.register('bpe', BPETokenizer);
 tokenizerRegistry.register('gpt2', GPT2Tokenizer);
+tokenizerRegistry.register('bytespan', ByteSpanTokenizer);
 
 /**
  * Registers a tokenizer class under `name`. Set a static `tokenizerType` equal to `name` so that saved
@@ -55,8 +57,12 @@ export function createTokenizer(name: string, options?: object): BaseTokenizer {
   return new Ctor(options);
 }
 
-/** Loads a saved tokenizer, dispatching on `tokenizer_type` in `dir/tokenizer_config.json`. */
+/**
+ * Loads a saved tokenizer, dispatching on `tokenizer_type` in `dir/tokenizer_config.json`; a
+ * reference-published ByteSpan folder (WordPiece `tokenizer.json`, HF config without it) loads as `bytespan`.
+ */
 export function loadTokenizer(dir: string): BaseTokenizer {
+  if (isHubWordPieceDirectory(dir)) return ByteSpanTokenizer.fromPretrained(dir);
   const { tokenizer_type: type } = readTokenizerConfig(dir);
   return tokenizerRegistry.get(type).fromPretrained(dir);
 }

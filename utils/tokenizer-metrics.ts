@@ -28,6 +28,33 @@ function hasDecodeBytes(t: BaseTokenizer): t is BaseTokenizer & ByteDecoder {
 }
 
 /**
+ * Tokenizers whose token bytes depend on context report each token's byte span themselves (ByteSpan: a
+ * `##` entry is one or two readings, and the prefix space it adds is not in the text).
+ */
+interface ByteOffsetEncoder {
+  encodeWithByteOffsets(text: string): { ids: number[]; ends: Uint32Array };
+}
+
+function hasByteOffsets(t: BaseTokenizer): t is BaseTokenizer & ByteOffsetEncoder {
+  return typeof (t as Partial<ByteOffsetEncoder>).encodeWithByteOffsets === 'function';
+}
+
+/** Ids of `text` and each token's end byte offset (null when the tokens do not cover exactly its bytes). */
+function encodeWithEnds(
+  tokenizer: BaseTokenizer,
+  text: string,
+  textBytes: number,
+  lengths: TokenByteLengths,
+): { ids: number[]; ends: ArrayLike<number> | null } {
+  if (hasByteOffsets(tokenizer)) {
+    const { ids, ends } = tokenizer.encodeWithByteOffsets(text);
+    return { ids, ends: (ends.length === 0 ? 0 : ends[ends.length - 1]) === textBytes ? ends : null };
+  }
+  const ids = tokenizer.encode(text);
+  return { ids, ends: lengths.ends(ids, textBytes) };
+}
+
+/**
  * Byte length of each token id, cached per id. Uses the tokenizer's `decodeBytes` where it has one (exact
  * for tokens that hold part of a UTF-8 character); otherwise the UTF-8 length of `decode([id])`, which is
  * exact for tokenizers whose tokens are whole characters (the character tokenizer).
@@ -179,8 +206,8 @@ export class TokenizerMetricsAccumulator {
   }
 
   addText(text: string): void {
-    const ids = this.tokenizer.encode(text);
     const { bounds, bytes } = wordByteBounds(text);
+    const { ids, ends } = encodeWithEnds(this.tokenizer, text, bytes, this.#lengths);
     const words = bounds.length / 2;
     this.texts++;
     this.bytes += bytes;
@@ -190,7 +217,6 @@ export class TokenizerMetricsAccumulator {
       if (id >= this.#counts.length) this.#growCounts(id + 1);
       this.#counts[id]! += 1;
     }
-    const ends = this.#lengths.ends(ids, bytes);
     if (ends === null) {
       this.unalignedTexts++;
       for (const [word] of text.matchAll(/\S+/gu))
@@ -427,8 +453,7 @@ export function morphScore(
       continue;
     }
     const text = prefix + item.fullWord;
-    const ids = tokenizer.encode(text);
-    const ends = lengths.ends(ids, Buffer.byteLength(text, 'utf8'));
+    const { ends } = encodeWithEnds(tokenizer, text, Buffer.byteLength(text, 'utf8'), lengths);
     if (ends === null) {
       invalid++;
       continue;

@@ -3,8 +3,10 @@
  * pair → words indexes are updated only around each merged occurrence, and a max-heap with lazy
  * invalidation picks the next pair. Cost per merge is proportional to the occurrences of the merged pair.
  *
- * Tokens are kept as binary strings (one UTF-16 unit per byte value), whose built-in comparison is the
- * byte-wise comparison the tie rule needs (§4).
+ * The loop itself (`mergeWords`) knows nothing about token strings: a `MergeRule` breaks count ties,
+ * names the symbol that replaces a pair (a new id, or an existing one when the joined token is already in
+ * the vocabulary) and says when to stop. `learnMerges` is the CS336 byte-level rule; the ByteSpan
+ * continuation (bytespan/continuation.ts) has its own.
  */
 import type { PieceCounter } from './count-pretokens.js';
 
@@ -25,12 +27,37 @@ export interface MergeLoopOptions {
   onMerge?: (done: number) => void;
 }
 
-interface Words {
+/** Distinct words as symbol-id runs: word w is `syms[start[w], end[w])`, occurring `count[w]` times. */
+export interface SymbolWords {
   syms: Int32Array;
   start: Int32Array;
+  /** Shrinks as merges replace pairs in place. */
   end: Int32Array;
   count: Float64Array;
 }
+
+/** `MergeRule.merge` result: drop this pair for good (it is never merged). */
+export const SKIP_PAIR = -1;
+/** `MergeRule.merge` result: end the loop now. */
+export const STOP_MERGING = -2;
+
+export interface MergeRule {
+  /** Pair (x, y) has key x · keyBase + y, so every symbol id, present or future, must be below keyBase. */
+  readonly keyBase: number;
+  /** Checked before each merge: true ends the loop. */
+  full(): boolean;
+  /** For two pairs of equal count: true when (xa, ya) is merged before (xb, yb). Must be a strict order. */
+  before(xa: number, ya: number, xb: number, yb: number): boolean;
+  /**
+   * Called with the best pair and its count: returns the id of the symbol that replaces every
+   * (left-to-right, non-overlapping) occurrence — which may be an id already in use — or SKIP_PAIR or
+   * STOP_MERGING.
+   */
+  merge(x: number, y: number, count: number): number;
+}
+
+/** Why `mergeWords` ended: the rule said full or stop, or no pair was left. */
+export type MergeLoopEnd = 'full' | 'stopped' | 'no-pairs';
 
 /** UTF-8 length of the UTF-16 units `units[start, start + length)` (lone surrogates become U+FFFD). */
 function utf8Length(units: Uint16Array, start: number, length: number): number {
@@ -89,7 +116,7 @@ function writeUtf8(units: Uint16Array, start: number, length: number, out: Int32
 }
 
 /** Lays out the UTF-8 bytes of every distinct pre-token as a symbol run. */
-function buildWords(pieces: PieceCounter): Words {
+function buildWords(pieces: PieceCounter): SymbolWords {
   const n = pieces.size;
   let total = 0;
   pieces.forEach((units, start, length) => {
@@ -111,14 +138,14 @@ function buildWords(pieces: PieceCounter): Words {
   return { syms, start, end, count };
 }
 
-/** Binary max-heap of (count, pair key) entries, ordered by count, then by the §4 tie rule. */
+/** Binary max-heap of (count, pair key) entries, ordered by count, then by the rule's tie order. */
 class PairHeap {
   private counts: number[] = [];
   private keys: number[] = [];
 
   constructor(
-    private readonly tokens: string[],
     private readonly keyBase: number,
+    private readonly tie: MergeRule['before'],
   ) {}
 
   get size(): number {
@@ -128,12 +155,10 @@ class PairHeap {
   /** True when entry (ca, ka) must come out before (cb, kb). */
   private before(ca: number, ka: number, cb: number, kb: number): boolean {
     if (ca !== cb) return ca > cb;
-    const xa = Math.floor(ka / this.keyBase);
-    const xb = Math.floor(kb / this.keyBase);
-    const ta = this.tokens[xa]!;
-    const tb = this.tokens[xb]!;
-    if (ta !== tb) return ta > tb;
-    return this.tokens[ka - xa * this.keyBase]! > this.tokens[kb - xb * this.keyBase]!;
+    const base = this.keyBase;
+    const xa = Math.floor(ka / base);
+    const xb = Math.floor(kb / base);
+    return this.tie(xa, ka - xa * base, xb, kb - xb * base);
   }
 
   push(count: number, key: number): void {
@@ -184,54 +209,83 @@ class PairHeap {
   }
 }
 
-/** Initial pair counts and pair → word lists; all symbols are bytes here, so a flat 256×256 table serves. */
-function countInitialPairs(words: Words, keyBase: number) {
+/** Largest symbol for which initial pairs are tallied in a flat (n × n) table rather than a Map. */
+const FLAT_TABLE_MAX_SYMBOL = 1023;
+
+/** Initial pair counts and pair → word lists (word indexes, ascending, each listed once). */
+function countInitialPairs(words: SymbolWords, keyBase: number, maxSym: number) {
   const { syms, start, end, count } = words;
-  const table = new Float64Array(65536);
-  const lists: number[][] = [];
+  const pairCount = new Map<number, number>();
+  const where = new Map<number, number[]>();
+  if (maxSym <= FLAT_TABLE_MAX_SYMBOL) {
+    // Small alphabets (bytes, the ByteSpan base): a flat table is much faster than Map lookups.
+    const n = maxSym + 1;
+    const table = new Float64Array(n * n);
+    const lists: number[][] = [];
+    for (let w = 0; w < start.length; w++) {
+      const c = count[w]!;
+      const e = end[w]! - 1;
+      for (let j = start[w]!; j < e; j++) {
+        const k = syms[j]! * n + syms[j + 1]!;
+        table[k]! += c;
+        const list = lists[k];
+        if (list === undefined) lists[k] = [w];
+        else if (list[list.length - 1] !== w) list.push(w);
+      }
+    }
+    for (let k = 0; k < table.length; k++) {
+      if (table[k]! > 0) {
+        const x = Math.floor(k / n);
+        const key = x * keyBase + (k - x * n);
+        pairCount.set(key, table[k]!);
+        where.set(key, lists[k]!);
+      }
+    }
+    return { pairCount, where };
+  }
   for (let w = 0; w < start.length; w++) {
     const c = count[w]!;
     const e = end[w]! - 1;
     for (let j = start[w]!; j < e; j++) {
-      const k = (syms[j]! << 8) | syms[j + 1]!;
-      table[k]! += c;
-      const list = lists[k];
-      if (list === undefined) lists[k] = [w];
-      else if (list[list.length - 1] !== w) list.push(w);
-    }
-  }
-  const pairCount = new Map<number, number>();
-  const where = new Map<number, number[]>();
-  for (let k = 0; k < 65536; k++) {
-    if (table[k]! > 0) {
-      const key = (k >> 8) * keyBase + (k & 255);
-      pairCount.set(key, table[k]!);
-      where.set(key, lists[k]!);
+      const key = syms[j]! * keyBase + syms[j + 1]!;
+      const old = pairCount.get(key);
+      if (old === undefined) {
+        pairCount.set(key, c);
+        where.set(key, [w]);
+      } else {
+        pairCount.set(key, old + c);
+        const list = where.get(key)!;
+        if (list[list.length - 1] !== w) list.push(w);
+      }
     }
   }
   return { pairCount, where };
 }
 
-/** Learns up to `numMerges` merges from pre-token counts. */
-export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions): MergeLoopResult {
-  const { numMerges, minFrequency, onMerge } = options;
-  const tokens: string[] = [];
-  for (let b = 0; b < 256; b++) tokens.push(String.fromCharCode(b));
-  const merges: Array<[number, number]> = [];
-  const words = buildWords(pieceCounts);
+/**
+ * Runs merges on `words` (in place) until the rule is full or stops, or no pair is left. Pairs never
+ * cross words. Each merge replaces occurrences left to right without overlap, so `a a a` with (a, a)
+ * becomes `aa a`.
+ */
+export function mergeWords(words: SymbolWords, rule: MergeRule): MergeLoopEnd {
   const { syms, start, end, count } = words;
-  // Pair (x, y) ↦ x * keyBase + y: exact in a double for any vocabulary below 2^26.
-  const keyBase = 256 + numMerges;
-  const { pairCount, where } = countInitialPairs(words, keyBase);
-  const heap = new PairHeap(tokens, keyBase);
+  const keyBase = rule.keyBase;
+  let maxSym = 0;
+  for (let j = 0; j < syms.length; j++) if (syms[j]! > maxSym) maxSym = syms[j]!;
+  const { pairCount, where } = countInitialPairs(words, keyBase, maxSym);
+  const heap = new PairHeap(keyBase, rule.before);
   for (const [key, c] of pairCount) heap.push(c, key);
 
-  let stopReason: StopReason = 'vocab-size';
   let merged = 0; // key of the pair being merged, excluded from neighbour updates
+  // Ids above every symbol seen so far are fresh: no pair holds them yet, so their pairs only appear
+  // (as `created`). A reused id's pairs may already exist and grow (as `raised`).
+  let fresh = maxSym + 1;
+  let reused = false;
   let z = 0;
   let c = 0;
   let w = 0;
   const created: number[] = [];
+  const raised = new Set<number>();
 
   const decrement = (key: number) => {
     if (key === merged) return;
@@ -252,14 +306,14 @@ export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions
       pairCount.set(key, old + c);
       const list = where.get(key)!;
       if (list[list.length - 1] !== w) list.push(w);
+      // A grown count would sit too low in the heap: re-queue it after this merge.
+      if (reused) raised.add(key);
     }
   };
 
-  while (merges.length < numMerges) {
-    if (heap.size === 0) {
-      stopReason = 'no-pairs';
-      break;
-    }
+  for (;;) {
+    if (rule.full()) return 'full';
+    if (heap.size === 0) return 'no-pairs';
     const snapshot = heap.topCount();
     const key = heap.topKey();
     heap.pop();
@@ -268,20 +322,20 @@ export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions
       if (live > 0) heap.push(live, key);
       continue;
     }
-    if (live < minFrequency) {
-      stopReason = 'min-frequency';
-      break;
-    }
     const x = Math.floor(key / keyBase);
     const y = key - x * keyBase;
-    z = tokens.length;
-    tokens.push(tokens[x]! + tokens[y]!);
-    merges.push([x, y]);
+    const next = rule.merge(x, y, live);
+    if (next === STOP_MERGING) return 'stopped';
+    if (next === SKIP_PAIR) continue;
+    reused = next < fresh;
+    if (!reused) fresh = next + 1;
+    z = next;
     merged = key;
     const list = where.get(key)!;
     pairCount.delete(key);
     where.delete(key);
     created.length = 0;
+    raised.clear();
     for (let i = 0; i < list.length; i++) {
       w = list[i]!;
       c = count[w]!;
@@ -298,9 +352,9 @@ export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions
             increment(p * keyBase + z);
           }
           if (r + 2 < e) {
-            const next = syms[r + 2]!;
-            decrement(y * keyBase + next);
-            increment(z * keyBase + next);
+            const after = syms[r + 2]!;
+            decrement(y * keyBase + after);
+            increment(z * keyBase + after);
           }
           syms[out++] = z;
           r += 2;
@@ -312,10 +366,49 @@ export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions
       end[w] = out;
     }
     for (const k of created) {
-      const live = pairCount.get(k);
-      if (live !== undefined) heap.push(live, k);
+      const count = pairCount.get(k);
+      if (count !== undefined) heap.push(count, k);
     }
-    onMerge?.(merges.length);
+    for (const k of raised) {
+      const count = pairCount.get(k);
+      if (count !== undefined) heap.push(count, k);
+    }
   }
+}
+
+/**
+ * Learns up to `numMerges` byte-level merges from pre-token counts (spec §4): the most frequent pair
+ * wins, ties go to the lexicographically greater pair of byte strings, every merge makes a new token.
+ */
+export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions): MergeLoopResult {
+  const { numMerges, minFrequency, onMerge } = options;
+  // Tokens are binary strings (one UTF-16 unit per byte value), whose built-in comparison is the
+  // byte-wise comparison the tie rule needs.
+  const tokens: string[] = [];
+  for (let b = 0; b < 256; b++) tokens.push(String.fromCharCode(b));
+  const merges: Array<[number, number]> = [];
+  let stopReason: StopReason = 'vocab-size';
+  const rule: MergeRule = {
+    // Exact in a double for any vocabulary below 2^26.
+    keyBase: 256 + numMerges,
+    full: () => merges.length >= numMerges,
+    before: (xa, ya, xb, yb) => {
+      const ta = tokens[xa]!;
+      const tb = tokens[xb]!;
+      if (ta !== tb) return ta > tb;
+      return tokens[ya]! > tokens[yb]!;
+    },
+    merge: (x, y, count) => {
+      if (count < minFrequency) {
+        stopReason = 'min-frequency';
+        return STOP_MERGING;
+      }
+      tokens.push(tokens[x]! + tokens[y]!);
+      merges.push([x, y]);
+      onMerge?.(merges.length);
+      return tokens.length - 1;
+    },
+  };
+  if (mergeWords(buildWords(pieceCounts), rule) === 'no-pairs') stopReason = 'no-pairs';
   return { tokens, merges, stopReason };
 }

@@ -1,0 +1,512 @@
+/**
+ * ByteSpanTokenizer: WordPiece longest-prefix inference over GPT-2 pre-tokens (bytespan-reference.md §11)
+ * for vocabularies built by the ByteSpan, global and BPE-WP trainers, with two corrections to the reference:
+ * - lossless decoding (B2): `##` markers and the added prefix space are removed (decode.ts), and by default
+ *   the prefix space is added in front of every segment, so `decode(encode(x)) === x` for every
+ *   well-formed string (the reference adds it only when the text does not already start with a space, so
+ *   `"x"` and `" x"` encode alike; `prefixSpaceRule: 'hub'` keeps that rule);
+ * - no length limit (B3): long pre-tokens are segmented like short ones unless `maxInputCharsPerWord` is
+ *   set (100 reproduces the reference), and an unmatched byte falls back to its single-byte token.
+ *
+ * Special tokens in the text are recognised before pre-tokenization (leftmost, longest first) under the
+ * same `allowedSpecial` / `disallowedSpecial` policy as BPETokenizer; each stretch of text between them is
+ * a segment. No BOS/EOS is added (as in the reference).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FileError, readJsonFile, requireDirectory, writeJsonAtomic } from '../../utils/fs.js';
+import {
+  BaseTokenizer,
+  type DecodeOptions,
+  type EncodeOptions,
+  idsToArray,
+  type SpecialTokenName,
+  TOKENIZER_CONFIG_FILE,
+  type TokenIds,
+} from '../base.js';
+import { TOKENIZER_JSON_FILE, VOCAB_FILE } from '../bpe/formats.js';
+import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
+import { pieceEnd } from '../bpe/scan.js';
+import { displayToBytes } from '../byte-unicode.js';
+import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from './base-vocab.js';
+import { ByteSpanDecoder } from './decode.js';
+import {
+  type PrefixSpaceRule,
+  readWordPieceTokenizerJson,
+  SPECIAL_TOKENS_MAP_FILE,
+  type WordPieceFile,
+  wordPieceTokenizerJson,
+} from './hf-files.js';
+import { isContinuationEntry, WordPieceMatcher } from './wordpiece.js';
+
+export interface ByteSpanTokenizerOptions {
+  /**
+   * Entries in id order: GPT-2 display strings (`Ġthe`), continuation entries prefixed `##` (`##ing`) and
+   * the special tokens. Default: the 770-entry span base vocabulary (base-vocab.ts).
+   */
+  vocab?: readonly string[];
+  /** Put a space (`Ġ`) in front of each segment so that word-initial tokens apply (default true). */
+  addPrefixSpace?: boolean;
+  /**
+   * `'always'` (default): the space is added even when the segment starts with one, so decoding can
+   * remove it again and is lossless. `'hub'`: HF ByteLevel's rule (not when the segment starts with U+0020),
+   * which reproduces the reference's ids; a segment that starts with a space then decodes without it.
+   */
+  prefixSpaceRule?: PrefixSpaceRule;
+  /** Pre-tokens longer than this many bytes become one UNK (reference/Hub: 100). Default null: no limit. */
+  maxInputCharsPerWord?: number | null;
+  /**
+   * For vocabularies that lack some single bytes (never the base vocabularies): true (default) falls back
+   * from a missing `##k` to `k` and makes an unmatched byte one UNK; false makes the whole pre-token one
+   * UNK, as HF WordPiece does (wordpiece.ts).
+   */
+  byteFallback?: boolean;
+  /**
+   * Entries that are special tokens: recognised in text, never produced by WordPiece matching, decoded as
+   * their own text. Default: whichever of `<|padding|>`, `<|endoftext|>`, `<|unk|>` are in the vocabulary.
+   * Role tokens given below are added.
+   */
+  specialTokens?: readonly string[];
+  /** Role tokens (§11 wrapper settings): default `<|unk|>`, `<|padding|>`, and `<|endoftext|>` for both bos and eos, when present. */
+  unkToken?: string | null;
+  padToken?: string | null;
+  bosToken?: string | null;
+  eosToken?: string | null;
+  maxLength?: number;
+  /** Cached pre-tokens per generation (0 disables the cache). */
+  cacheSize?: number;
+}
+
+/** Options that reproduce the reference tokenizers (and HF's reading of their files) exactly. */
+export const BYTESPAN_HUB_COMPATIBLE: Readonly<
+  Pick<ByteSpanTokenizerOptions, 'prefixSpaceRule' | 'maxInputCharsPerWord' | 'byteFallback'>
+> = Object.freeze({ prefixSpaceRule: 'hub', maxInputCharsPerWord: 100, byteFallback: false });
+
+export interface ByteSpanEncodeOptions extends EncodeOptions, SpecialTokenPolicy {}
+
+/** Ids with the UTF-8 byte span of each token in the input text (half-open, [starts[i], ends[i])). */
+export interface ByteOffsetEncoding {
+  ids: number[];
+  starts: Uint32Array;
+  ends: Uint32Array;
+}
+
+type CachedIds = number | Int32Array;
+
+const utf8 = new TextEncoder();
+const utf8Replace = new TextDecoder('utf-8', { fatal: false });
+
+/** UTF-8 length of text[start, end) (a lone surrogate counts 3, as TextEncoder writes U+FFFD). */
+function utf8Length(text: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n += 4;
+        i++;
+      } else n += 3;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** A role token from a HF config: a string, `{content}` (AddedToken form) or null/absent. */
+function roleToken(file: string, key: string, value: unknown): string | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
+    return (value as { content: string }).content;
+  }
+  throw new FileError(file, `"${key}" must be a string, {"content": string} or null`);
+}
+
+export class ByteSpanTokenizer extends BaseTokenizer {
+  static override readonly tokenizerType: string = 'bytespan';
+
+  readonly addPrefixSpace: boolean;
+  readonly prefixSpaceRule: PrefixSpaceRule;
+  readonly maxInputCharsPerWord: number | null;
+  readonly byteFallback: boolean;
+  readonly #vocab: readonly string[];
+  readonly #ids: Map<string, number>;
+  /** Literal bytes of each ordinary entry (`##` included); null for specials. */
+  readonly #literal: Array<Uint8Array | null>;
+  /** Special token string → id, in id order. */
+  readonly #specials: Map<string, number>;
+  readonly #specialSet: Set<string>;
+  readonly #allSpecials: RegExp | null;
+  readonly #decoder: ByteSpanDecoder;
+  readonly #cacheSize: number;
+  #matcher: WordPieceMatcher | null = null;
+  #cache = new Map<string, CachedIds>();
+  #oldCache = new Map<string, CachedIds>();
+  #bytes = new Uint8Array(1024);
+  #scratch: number[] = [];
+
+  constructor(options: ByteSpanTokenizerOptions = {}) {
+    super();
+    const vocab = options.vocab ?? spanBaseVocab();
+    if (!Array.isArray(vocab)) throw new Error('vocab must be an array of token strings in id order');
+    const ids = new Map<string, number>();
+    vocab.forEach((token: unknown, id) => {
+      if (typeof token !== 'string' || token.length === 0) {
+        throw new Error(`vocab[${id}] must be a non-empty string, got ${JSON.stringify(token)}`);
+      }
+      if (ids.has(token))
+        throw new Error(`vocab[${id}] ${JSON.stringify(token)} repeats vocab[${ids.get(token)}]`);
+      ids.set(token, id);
+    });
+    this.#vocab = [...vocab];
+    this.#ids = ids;
+    this.addPrefixSpace = options.addPrefixSpace ?? true;
+    this.prefixSpaceRule = options.prefixSpaceRule ?? 'always';
+    if (this.prefixSpaceRule !== 'always' && this.prefixSpaceRule !== 'hub') {
+      throw new Error(
+        `prefixSpaceRule must be 'always' or 'hub', got ${JSON.stringify(this.prefixSpaceRule)}`,
+      );
+    }
+    this.maxInputCharsPerWord = options.maxInputCharsPerWord ?? null;
+    this.byteFallback = options.byteFallback ?? true;
+    this.#cacheSize = options.cacheSize ?? 65536;
+    if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
+
+    const present = (t: string): string | null => (ids.has(t) ? t : null);
+    const roles = {
+      unk: options.unkToken === undefined ? present(UNK_TOKEN) : options.unkToken,
+      pad: options.padToken === undefined ? present(PAD_TOKEN) : options.padToken,
+      bos: options.bosToken === undefined ? present(EOS_TOKEN) : options.bosToken,
+      eos: options.eosToken === undefined ? present(EOS_TOKEN) : options.eosToken,
+    };
+    const specialNames = new Set(
+      options.specialTokens ?? [PAD_TOKEN, EOS_TOKEN, UNK_TOKEN].filter((t) => ids.has(t)),
+    );
+    for (const role of Object.values(roles)) if (role !== null) specialNames.add(role);
+    for (const s of specialNames) {
+      if (!ids.has(s)) throw new Error(`special token ${JSON.stringify(s)} is not in the vocabulary`);
+    }
+    this.#specials = new Map(
+      [...specialNames].map((s) => [s, ids.get(s)!] as const).sort((a, b) => a[1] - b[1]),
+    );
+    this.#specialSet = new Set(this.#specials.keys());
+    this.#allSpecials = specialsRegex([...this.#specialSet]);
+
+    this.#literal = this.#vocab.map((token, id) => {
+      if (this.#specialSet.has(token)) return null;
+      try {
+        return displayToBytes(token);
+      } catch (error) {
+        throw new Error(`vocab[${id}]: ${(error as Error).message}`);
+      }
+    });
+    this.#decoder = new ByteSpanDecoder(
+      this.#literal,
+      this.#vocab.map((token) => (this.#specialSet.has(token) ? utf8.encode(token) : null)),
+    );
+    this.unkToken = roles.unk;
+    this.padToken = roles.pad;
+    this.bosToken = roles.bos;
+    this.eosToken = roles.eos;
+    this.#buildMatcher();
+  }
+
+  /** The matcher depends on the UNK id, so a new UNK role rebuilds it (and drops cached pieces). */
+  protected override setSpecialToken(name: SpecialTokenName, token: string | null): void {
+    super.setSpecialToken(name, token);
+    if (name === 'unkToken' && this.#matcher !== null) this.#buildMatcher();
+  }
+
+  #buildMatcher(): void {
+    this.#matcher = new WordPieceMatcher(this.#literal, {
+      maxInputCharsPerWord: this.maxInputCharsPerWord,
+      byteFallback: this.byteFallback,
+      unkId: this.unkTokenId,
+    });
+    this.#cache = new Map();
+    this.#oldCache = new Map();
+  }
+
+  get vocabSize(): number {
+    return this.#vocab.length;
+  }
+
+  /** The entries in id order. */
+  get vocab(): readonly string[] {
+    return this.#vocab;
+  }
+
+  /** Special tokens in id order. */
+  override get allSpecialTokens(): string[] {
+    return [...this.#specials.keys()];
+  }
+
+  encode(text: string, options: ByteSpanEncodeOptions = {}): number[] {
+    const out: number[] = [];
+    const specials = specialsForPolicy(text, this.#specialSet, this.#allSpecials, options);
+    if (specials === null) {
+      if (text.length > 0) this.#encodeSegment(text, out);
+      return out;
+    }
+    for (const seg of splitOnSpecials(text, specials)) {
+      if (seg.special) out.push(this.#specials.get(seg.text)!);
+      else this.#encodeSegment(seg.text, out);
+    }
+    return out;
+  }
+
+  /** `encode` plus the UTF-8 byte span of each token in `text` (the added prefix space has no width). */
+  encodeWithByteOffsets(text: string, options: ByteSpanEncodeOptions = {}): ByteOffsetEncoding {
+    const specials = specialsForPolicy(text, this.#specialSet, this.#allSpecials, options);
+    const ids: number[] = [];
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let at = 0;
+    for (const seg of splitOnSpecials(text, specials)) {
+      if (seg.special) {
+        ids.push(this.#specials.get(seg.text)!);
+        starts.push(at);
+        at += utf8Length(seg.text, 0, seg.text.length);
+        ends.push(at);
+        continue;
+      }
+      const added = this.#addsPrefix(seg.text) ? 1 : 0;
+      const virtual = added === 1 ? ` ${seg.text}` : seg.text;
+      let v = 0; // byte offset in `virtual`
+      const n = virtual.length;
+      for (let i = 0; i < n; ) {
+        const e = pieceEnd(virtual, i, n);
+        const pieceBytes = utf8Length(virtual, i, e);
+        const first = ids.length;
+        this.#encodePiece(virtual, i, e, ids);
+        const count = ids.length - first;
+        for (let k = first; k < ids.length; k++) {
+          const id = ids[k]!;
+          const literal = this.#literal[id];
+          // UNK alone stands for the whole pre-token; among other tokens, for one byte.
+          let len = literal == null ? (count === 1 ? pieceBytes : 1) : literal.length;
+          if (k > first && literal != null && isContinuationEntry(literal)) len -= 2;
+          starts.push(at + Math.max(0, v - added));
+          v += len;
+          ends.push(at + Math.max(0, v - added));
+        }
+        i = e;
+      }
+      at += Math.max(0, v - added);
+    }
+    return { ids, starts: Uint32Array.from(starts), ends: Uint32Array.from(ends) };
+  }
+
+  #addsPrefix(segment: string): boolean {
+    return this.addPrefixSpace && (this.prefixSpaceRule === 'always' || segment.charCodeAt(0) !== 0x20);
+  }
+
+  #encodeSegment(segment: string, out: number[]): void {
+    const text = this.#addsPrefix(segment) ? ` ${segment}` : segment;
+    const n = text.length;
+    for (let i = 0; i < n; ) {
+      const e = pieceEnd(text, i, n);
+      this.#encodePiece(text, i, e, out);
+      i = e;
+    }
+  }
+
+  /** Ids of the pre-token text[start, end), through the two-generation cache. */
+  #encodePiece(text: string, start: number, end: number, out: number[]): void {
+    if (this.#cacheSize === 0) {
+      this.#match(text, start, end, out);
+      return;
+    }
+    const piece = text.slice(start, end);
+    let ids = this.#cache.get(piece);
+    if (ids === undefined) {
+      ids = this.#oldCache.get(piece);
+      if (ids === undefined) {
+        const scratch = this.#scratch;
+        scratch.length = 0;
+        this.#match(text, start, end, scratch);
+        ids = scratch.length === 1 ? scratch[0]! : Int32Array.from(scratch);
+      }
+      if (this.#cache.size >= this.#cacheSize) {
+        this.#oldCache = this.#cache;
+        this.#cache = new Map();
+      }
+      this.#cache.set(piece, ids);
+    }
+    if (typeof ids === 'number') out.push(ids);
+    else for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+  }
+
+  #match(text: string, start: number, end: number, out: number[]): void {
+    if (this.#bytes.length < (end - start) * 3) this.#bytes = new Uint8Array((end - start) * 3);
+    const { written } = utf8.encodeInto(text.slice(start, end), this.#bytes);
+    this.#matcher!.segment(this.#bytes, 0, written, out);
+  }
+
+  /** UTF-8 text of `ids`; malformed byte sequences (a cut character) become U+FFFD. */
+  decode(ids: TokenIds, options: DecodeOptions = {}): string {
+    return utf8Replace.decode(this.#decodeBytes(ids, options.skipSpecialTokens ?? false));
+  }
+
+  /** The exact bytes of `ids` (specials as their UTF-8): the inverse of `encode` on its own output. */
+  decodeBytes(ids: TokenIds): Uint8Array {
+    return this.#decodeBytes(ids, false);
+  }
+
+  #decodeBytes(ids: TokenIds, skipSpecialTokens: boolean): Uint8Array {
+    const values =
+      ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
+    return this.#decoder.decode(values, { stripPrefixSpace: this.addPrefixSpace, skipSpecialTokens });
+  }
+
+  /** The entries of the tokens of `text` (`Ġthe`, `##ing`; specials as themselves). */
+  tokenize(text: string): string[] {
+    return this.encode(text).map((id) => this.#vocab[id]!);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.#ids.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return Number.isInteger(id) ? this.#vocab[id] : undefined;
+  }
+
+  getVocab(): Map<string, number> {
+    return new Map(this.#ids);
+  }
+
+  #fileData(): WordPieceFile {
+    return {
+      vocab: [...this.#vocab],
+      addedTokens: [...this.#specials].map(([content, id]) => ({ id, content, special: true })),
+      unkToken: this.unkToken ?? UNK_TOKEN,
+      maxInputCharsPerWord: this.maxInputCharsPerWord,
+      addPrefixSpace: this.addPrefixSpace,
+      prefixSpaceRule: this.prefixSpaceRule,
+    };
+  }
+
+  /**
+   * Writes `tokenizer.json` (HF WordPiece, loadable by the `tokenizers` library with identical ids),
+   * `vocab.json`, `special_tokens_map.json` and, last, `tokenizer_config.json`; each file atomically.
+   */
+  savePretrained(dir: string): void {
+    if (this.unkToken === null) {
+      throw new Error(
+        'cannot save a WordPiece tokenizer.json without an unk token (HF requires one); set unkToken',
+      );
+    }
+    fs.mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(path.join(dir, TOKENIZER_JSON_FILE), wordPieceTokenizerJson(this.#fileData()));
+    writeJsonAtomic(path.join(dir, VOCAB_FILE), Object.fromEntries(this.#ids));
+    const map: Record<string, string> = {};
+    for (const [key, value] of [
+      ['bos_token', this.bosToken],
+      ['eos_token', this.eosToken],
+      ['unk_token', this.unkToken],
+      ['pad_token', this.padToken],
+    ] as const) {
+      if (value !== null) map[key] = value;
+    }
+    writeJsonAtomic(path.join(dir, SPECIAL_TOKENS_MAP_FILE), map);
+    writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
+      ...this.baseConfig(),
+      tokenizer_class: 'PreTrainedTokenizerFast',
+      add_prefix_space: this.addPrefixSpace,
+      prefix_space_rule: this.prefixSpaceRule,
+      max_input_chars_per_word: this.maxInputCharsPerWord,
+      byte_fallback: this.byteFallback,
+      clean_up_tokenization_spaces: false,
+      special_tokens: Object.fromEntries(this.#specials),
+    });
+  }
+
+  /**
+   * Loads a directory saved by `savePretrained`, or a reference-published one (`tokenizer.json` with a
+   * WordPiece model, HF `tokenizer_config.json` / `special_tokens_map.json`): ids, specials, prefix-space
+   * rule and length limit come from `tokenizer.json`, so a reference file loads Hub-compatible.
+   * `overrides` replaces any of them (e.g. `{ maxInputCharsPerWord: null }` to lift the limit).
+   */
+  static fromPretrained(dir: string, overrides: ByteSpanTokenizerOptions = {}): ByteSpanTokenizer {
+    requireDirectory(dir, 'tokenizer directory');
+    const file = readWordPieceTokenizerJson(path.join(dir, TOKENIZER_JSON_FILE));
+    const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+    const config = fs.existsSync(configFile) ? readJsonFile(configFile, 'tokenizer config') : {};
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+      throw new FileError(configFile, 'expected a JSON object');
+    }
+    const c = config as Record<string, unknown>;
+    const type = c.tokenizer_type;
+    if (type !== undefined && type !== ByteSpanTokenizer.tokenizerType) {
+      throw new FileError(configFile, `tokenizer_type is ${JSON.stringify(type)}, expected "bytespan"`);
+    }
+    const mapFile = path.join(dir, SPECIAL_TOKENS_MAP_FILE);
+    const map = fs.existsSync(mapFile)
+      ? (readJsonFile(mapFile, 'special tokens map') as Record<string, unknown>)
+      : {};
+    // An explicit null in tokenizer_config.json means "no such role"; absent falls back to the map.
+    const role = (key: string): string | null | undefined => {
+      const value = roleToken(configFile, key, c[key]);
+      return value !== undefined ? value : roleToken(mapFile, key, map?.[key]);
+    };
+    if (c.byte_fallback !== undefined && typeof c.byte_fallback !== 'boolean') {
+      throw new FileError(configFile, '"byte_fallback" must be true or false');
+    }
+    // tokenizer.json decides; a config saying otherwise was edited by hand or comes from another tokenizer.
+    for (const [key, value] of [
+      ['add_prefix_space', file.addPrefixSpace],
+      ['prefix_space_rule', file.prefixSpaceRule],
+      ['max_input_chars_per_word', file.maxInputCharsPerWord],
+    ] as const) {
+      if (c[key] !== undefined && c[key] !== value) {
+        throw new FileError(
+          configFile,
+          `"${key}" is ${JSON.stringify(c[key])} but ${TOKENIZER_JSON_FILE} gives ${JSON.stringify(value)}`,
+        );
+      }
+    }
+    const tokenizer = new ByteSpanTokenizer({
+      vocab: file.vocab,
+      specialTokens: file.addedTokens.map((t) => t.content),
+      unkToken: role('unk_token') ?? file.unkToken,
+      padToken: role('pad_token'),
+      bosToken: role('bos_token'),
+      eosToken: role('eos_token'),
+      addPrefixSpace: file.addPrefixSpace,
+      prefixSpaceRule: file.prefixSpaceRule,
+      maxInputCharsPerWord: file.maxInputCharsPerWord,
+      // Not expressible in tokenizer.json: a file without the field gets HF's behaviour.
+      byteFallback: (c.byte_fallback as boolean | undefined) ?? false,
+      maxLength: typeof c.model_max_length === 'number' ? c.model_max_length : undefined,
+      ...overrides,
+    });
+    if (c.vocab_size !== undefined && c.vocab_size !== tokenizer.vocabSize) {
+      throw new FileError(
+        configFile,
+        `vocab_size is ${JSON.stringify(c.vocab_size)} but tokenizer.json defines ${tokenizer.vocabSize} ids`,
+      );
+    }
+    return tokenizer;
+  }
+}
+
+/**
+ * True for a directory that holds a WordPiece `tokenizer.json` but no `tokenizer_type` in its
+ * `tokenizer_config.json` (a reference-published ByteSpan tokenizer), so `loadTokenizer` can route it here.
+ */
+export function isHubWordPieceDirectory(dir: string): boolean {
+  const tokenizerJson = path.join(dir, TOKENIZER_JSON_FILE);
+  if (!fs.existsSync(tokenizerJson)) return false;
+  const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+  if (fs.existsSync(configFile)) {
+    const config = readJsonFile(configFile, 'tokenizer config') as Record<string, unknown> | null;
+    if (config !== null && typeof config === 'object' && config.tokenizer_type !== undefined) return false;
+  }
+  const json = readJsonFile(tokenizerJson, 'tokenizer.json') as { model?: { type?: unknown } } | null;
+  return json?.model?.type === 'WordPiece';
+}
