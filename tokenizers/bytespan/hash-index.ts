@@ -53,3 +53,9 @@ export class HashIndex {
     table[2 * slot + 1] = entry + 1;
   }
 }
+
+/** `to` (a larger array of the same type) holding `from`'s contents first. */
+export function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}

@@ -6,7 +6,7 @@
  */
 import { bytesToDisplay } from '../byte-unicode.js';
 import { CONTINUATION_PREFIX } from './base-vocab.js';
-import { FNV_OFFSET, FNV_PRIME, HashIndex } from './hash-index.js';
+import { FNV_OFFSET, FNV_PRIME, grow, HashIndex } from './hash-index.js';
 
 /** Seed offset that separates pre-token-initial spans from continuations with the same bytes. */
 const INITIAL_SEED = 0x5bd1e995;
@@ -97,9 +97,4 @@ export class SpanTable {
     this.index.add(entry, this.hashes);
     return entry;
   }
-}
-
-export function grow<T extends Int32Array | Float64Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

@@ -3,8 +3,7 @@
  * one pre-token occurrence segmented into spans and bytes.
  */
 import type { SymbolWords } from '../bpe/merge-loop.js';
-import { FNV_OFFSET, FNV_PRIME, HashIndex } from './hash-index.js';
-import { grow } from './span-table.js';
+import { FNV_OFFSET, FNV_PRIME, grow, HashIndex } from './hash-index.js';
 
 export class WordTable {
   size = 0;
