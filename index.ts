@@ -71,6 +71,13 @@ export {
 export { BPEWorkerPool } from './tokenizers/bpe/worker-pool.js';
 export { ByteLevelTokenizer, type ByteLevelTokenizerOptions } from './tokenizers/byte-level.js';
 export {
+  EOS_TOKEN as BYTESPAN_EOS_TOKEN,
+  globalBaseVocab,
+  PAD_TOKEN as BYTESPAN_PAD_TOKEN,
+  spanBaseVocab,
+  UNK_TOKEN as BYTESPAN_UNK_TOKEN,
+} from './tokenizers/bytespan/base-vocab.js';
+export {
   type CreateByteSpanOptions,
   type CreatedTokenizer,
   type CreateFrequencyOptions,
@@ -90,6 +97,21 @@ export {
   parseCueName,
   readCueCorpus,
 } from './tokenizers/bytespan/cue-corpus.js';
+export {
+  type GlobalCounting,
+  type GlobalOptions,
+  type GlobalResult,
+  globalStatsCsv,
+  trainGlobal,
+} from './tokenizers/bytespan/global.js';
+export { type TokenizerKind, tokenizerFolder, tokenizerName } from './tokenizers/bytespan/naming.js';
+export {
+  type ByteSpanOptions,
+  type ByteSpanProgress,
+  type ByteSpanResult,
+  type ByteSpanVocab,
+  trainByteSpan,
+} from './tokenizers/bytespan/span-trainer.js';
 export {
   BYTESPAN_HUB_COMPATIBLE,
   type ByteOffsetEncoding,

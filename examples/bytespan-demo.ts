@@ -10,7 +10,8 @@
  *      BYTESPAN_MORPH_CSV names a `full_word,pt1,rest` file), writing report.md, report.json and plots.
  *
  * Environment knobs: DEMO_STEPS (byte-LM steps, default 300), DEMO_OUT (default out/bytespan),
- * BYTESPAN_SIZES (comma-separated, default 1024,2048), BYTESPAN_MORPH_CSV, CLEANGPT_BACKEND.
+ * BYTESPAN_SIZES (comma-separated, default 2048,4096), BYTESPAN_SPLIT_KB (sizes of S0, S1, S2 in KiB,
+ * default 2048,100,400), BYTESPAN_MORPH_CSV, CLEANGPT_BACKEND.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,19 +33,32 @@ import {
 
 const outDir = path.resolve(process.env.DEMO_OUT ?? path.join('out', 'bytespan'));
 const steps = Number(process.env.DEMO_STEPS ?? 300);
-const sizes = (process.env.BYTESPAN_SIZES ?? '1024,2048').split(',').map(Number);
+const sizes = (process.env.BYTESPAN_SIZES ?? '2048,4096').split(',').map(Number);
 const morphCsv = process.env.BYTESPAN_MORPH_CSV;
+const [s0Kb, s1Kb, s2Kb] = (process.env.BYTESPAN_SPLIT_KB ?? '2048,100,400').split(',').map(Number) as [
+  number,
+  number,
+  number,
+];
 const started = performance.now();
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
 
 // 1. Disjoint line ranges of the corpus: the LM, the tokenizers and the evaluation never share text.
 const lines = fs.readFileSync(dataFile('kjv.txt'), 'utf8').split('\n');
-const part = (from: number, to: number): string => lines.slice(from, to).join('\n');
 const n = lines.length;
+/** Lines from `from` on, up to `kb` KiB of text. */
+function take(from: number, kb: number): string {
+  const out: string[] = [];
+  for (let i = from, bytes = 0; i < n && bytes < kb * 1024; i++) {
+    out.push(lines[i]!);
+    bytes += Buffer.byteLength(lines[i]!) + 1;
+  }
+  return out.join('\n');
+}
 const splits = {
-  s0: part(0, Math.floor(n * 0.6)),
-  s1: part(Math.floor(n * 0.6), Math.floor(n * 0.64)),
-  s2: part(Math.floor(n * 0.9), n),
+  s0: take(0, s0Kb),
+  s1: take(Math.floor(n * 0.7), s1Kb),
+  s2: take(Math.floor(n * 0.85), s2Kb),
 };
 const dataDir = path.join(outDir, 'data');
 fs.mkdirSync(dataDir, { recursive: true });
