@@ -19,6 +19,7 @@ export {
   type SamplingFn,
   type SamplingOptions,
   softmax,
+  unregisterSampling,
 } from './inference/sampling.js';
 export { TextDeltaDecoder } from './inference/text-delta.js';
 export {

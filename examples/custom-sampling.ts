@@ -6,7 +6,7 @@
  * The strategy here is locally typical sampling (Meister et al., 2023): keep the tokens whose surprisal
  * −log p is closest to the distribution's entropy, until they hold `mass` of the probability, and sample
  * among them. The script trains a small model on the KJV corpus, then generates with three strategies,
- * each looked up by name.
+ * each selected by name through `runGeneration(…, { strategy })`.
  *
  *   npm run build && node dist/examples/custom-sampling.js [--steps N] [--out DIR] [FILE...]
  *
@@ -15,19 +15,16 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  type BaseTokenizer,
   BPETokenizer,
-  createRng,
   dataFile,
   filterLogits,
   GPTConfig,
-  getSamplingFn,
   initBackend,
   registerSampling,
+  runGeneration,
   type SamplingFn,
   type SamplingOptions,
   softmax,
-  type TransformerModel,
   trainBPE,
   trainLanguageModel,
 } from '../index.js';
@@ -73,33 +70,6 @@ function typicalSampling(mass: number): SamplingFn {
 }
 
 registerSampling('typical', typicalSampling(0.9));
-
-/**
- * Samples `maxNewTokens` tokens with the strategy registered as `strategy`, one forward pass over the
- * last blockSize tokens per new token. Returns the new token ids.
- */
-function generateWith(
-  model: TransformerModel,
-  tokenizer: BaseTokenizer,
-  prompt: string,
-  strategy: string,
-  options: SamplingOptions & { maxNewTokens: number; seed: number },
-): number[] {
-  const sample = getSamplingFn(strategy);
-  const rng = createRng(options.seed);
-  const ids = tokenizer.encode(prompt);
-  const start = ids.length;
-  model.eval();
-  for (let step = 0; step < options.maxNewTokens; step++) {
-    const { logits } = model.forward({ inputIds: [ids.slice(-model.config.blockSize)] });
-    const last = (logits.dataSync() as Float32Array).slice(-model.vocabSize);
-    logits.dispose();
-    const [next] = sample(last, 1, options, rng, [ids]);
-    ids.push(next!);
-    if (next === tokenizer.eosTokenId) break;
-  }
-  return ids.slice(start);
-}
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -149,12 +119,18 @@ const strategies: Array<[string, SamplingOptions]> = [
   ['typical', { temperature: 1 }],
 ];
 for (const [strategy, options] of strategies) {
-  const ids = generateWith(model, tokenizer, prompt, strategy, { ...options, maxNewTokens: 40, seed: 1 });
-  const text = `${prompt}${tokenizer.decode(ids, { skipSpecialTokens: true })}`;
+  // runGeneration looks the strategy up by name and calls it for every new token (with the KV cache).
+  const { ids, text } = runGeneration(model, tokenizer, prompt, {
+    ...options,
+    strategy,
+    maxNewTokens: 40,
+    seed: 1,
+  });
+  const newTokens = ids.length - tokenizer.encode(prompt).length;
   console.log(`${strategy.padEnd(8)} ${text.replace(/\s+/g, ' ').trim()}`);
   if (strategy === 'typical') {
     console.log(
-      `typical: sampler called ${typicalStats.calls} times for ${ids.length} new tokens, ` +
+      `typical: sampler called ${typicalStats.calls} times for ${newTokens} new tokens, ` +
         `keeping ${(typicalStats.candidates / typicalStats.calls).toFixed(1)} of ${model.vocabSize} candidates on average`,
     );
   }

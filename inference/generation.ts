@@ -7,6 +7,7 @@
  */
 import type { GenerateOptions, TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
+import { getSamplingFn } from './sampling.js';
 import { TextDeltaDecoder } from './text-delta.js';
 
 /** One streamed token. */
@@ -23,8 +24,13 @@ export interface TokenEvent {
   text: string;
 }
 
-export type GenerationOptions = Omit<GenerateOptions, 'maxNewTokens' | 'seed' | 'onToken'> & {
+export type GenerationOptions = Omit<GenerateOptions, 'maxNewTokens' | 'seed' | 'onToken' | 'sampler'> & {
   maxNewTokens?: number;
+  /**
+   * A registered sampling strategy by name (`greedy`, `top_k`, … or one added with `registerSampling`),
+   * given these options; default: the model's built-in sampler with them.
+   */
+  strategy?: string;
   /** Stop a sequence at the tokenizer's EOS (default true). */
   stopAtEos?: boolean;
   /** Sampling seed; every prompt of a batch uses it, as it would alone. Default: the clock. */
@@ -59,12 +65,17 @@ function generateOptions(
   indices: readonly number[],
   prompts: readonly (readonly number[])[],
 ): GenerateOptions {
-  const { stopAtEos = true, seed, onToken, ...rest } = options;
+  const { stopAtEos = true, seed, onToken, strategy, ...rest } = options;
   const resolved: GenerateOptions = {
     ...GENERATION_DEFAULTS,
     ...rest,
     eosTokenId: stopAtEos ? (options.eosTokenId ?? tokenizer.eosTokenId) : null,
   };
+  if (strategy !== undefined) {
+    const sample = getSamplingFn(strategy);
+    const settings = { ...resolved };
+    resolved.sampler = (logits, rng, previous) => sample(logits, 1, settings, rng, [previous])[0]!;
+  }
   if (seed !== undefined) resolved.seed = indices.map(() => seed);
   if (onToken !== undefined) {
     const decoders = prompts.map((ids) => new TextDeltaDecoder(tokenizer, ids));

@@ -94,6 +94,10 @@ export function registerSampling(name: string, fn: SamplingFn): void {
   samplingRegistry.register(name, fn);
 }
 
+export function unregisterSampling(name: string): void {
+  samplingRegistry.unregister(name);
+}
+
 export function listSamplingStrategies(): string[] {
   return samplingRegistry.list();
 }

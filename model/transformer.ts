@@ -10,7 +10,7 @@ import type { GPTConfig } from '../config.js';
 import { KeyPadding } from './attention.js';
 import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, linearTransposed } from './ops.js';
 import { SeededRandom } from './random.js';
-import { createRng, type SamplingOptions, sampleToken } from './sampling.js';
+import { createRng, type Rng, type SamplingOptions, sampleToken } from './sampling.js';
 
 export const IGNORE_INDEX = -100;
 export const INIT_STD = 0.02;
@@ -63,6 +63,11 @@ export interface GenerateOptions extends SamplingOptions {
   padTokenId?: number;
   /** Called with each new token of each unfinished row as soon as it is sampled. */
   onToken?: (token: number, row: number, step: number) => void;
+  /**
+   * Picks the next token of one row from its logits (default: `sampleToken` with these options), e.g. a
+   * registered sampling strategy; `previous` is the row so far, prompt included.
+   */
+  sampler?: (logits: Float32Array, rng: Rng, previous: readonly number[]) => number;
 }
 
 /** Per-layer attention cache: keys and values as [batch·heads, cachedLength, headSize]. */
@@ -392,7 +397,7 @@ export abstract class TransformerModel {
    */
   generate(prompt: number[][] | number[], options: GenerateOptions, useCache = true): number[][] {
     const rows = (Array.isArray(prompt[0]) ? prompt : [prompt]) as number[][];
-    const { maxNewTokens, onToken } = options;
+    const { maxNewTokens, onToken, sampler } = options;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) {
       throw new ModelError(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
     }
@@ -448,12 +453,16 @@ export abstract class TransformerModel {
             sequences[b]!.push(eos as number);
             continue;
           }
-          const next = sampleToken(
-            last.subarray(b * this.vocabSize, (b + 1) * this.vocabSize),
-            options,
-            rngs[b]!,
-            sequences[b],
-          );
+          const logits = last.subarray(b * this.vocabSize, (b + 1) * this.vocabSize);
+          const next =
+            sampler === undefined
+              ? sampleToken(logits, options, rngs[b]!, sequences[b])
+              : sampler(logits, rngs[b]!, sequences[b]!);
+          if (!Number.isInteger(next) || next < 0 || next >= this.vocabSize) {
+            throw new ModelError(
+              `the sampler returned ${next}, not a token id below vocabSize ${this.vocabSize}`,
+            );
+          }
           sequences[b]!.push(next);
           if (next === eos) finished[b] = true;
           onToken?.(next, b, step);

@@ -6,6 +6,7 @@ import {
   runGeneration,
   type TokenEvent,
 } from '../inference/generation.js';
+import { registerSampling, unregisterSampling } from '../inference/sampling.js';
 import { TextDeltaDecoder } from '../inference/text-delta.js';
 import { initBackend } from '../model/backend.js';
 import { SeededRandom } from '../model/random.js';
@@ -214,5 +215,50 @@ describe('text generation and streaming (byte tokenizer)', () => {
       'consumer failed',
     );
     model.dispose();
+  });
+});
+
+describe('sampling strategies by name', () => {
+  const tokenizer = new ByteLevelTokenizer();
+  const model = build({ modelType: 'Vanilla' }, tokenizer.vocabSize);
+
+  test('a registered strategy drives runGeneration and batchGenerate; greedy by name equals temperature 0', () => {
+    const seen: number[] = [];
+    registerSampling('test-always-a', (logits, rows, options, _rng, previous) => {
+      expect(rows).toBe(1);
+      expect(logits.length).toBe(tokenizer.vocabSize);
+      expect(options.temperature).toBe(0.3); // the run's options reach the strategy
+      seen.push(previous![0]!.length);
+      return [0x61];
+    });
+    try {
+      const alone = runGeneration(model, tokenizer, 'xy', {
+        maxNewTokens: 5,
+        temperature: 0.3,
+        strategy: 'test-always-a',
+      });
+      expect(alone.text).toBe('xyaaaaa');
+      expect(seen).toEqual([2, 3, 4, 5, 6]); // the row so far, prompt included
+      const batch = batchGenerate(model, tokenizer, ['x', 'long prompt'], {
+        maxNewTokens: 5,
+        temperature: 0.3,
+        strategy: 'test-always-a',
+      });
+      expect(batch.map((r) => r.text)).toEqual(['xaaaaa', 'long promptaaaaa']);
+    } finally {
+      unregisterSampling('test-always-a');
+    }
+    const byName = runGeneration(model, tokenizer, 'ab', {
+      maxNewTokens: 6,
+      strategy: 'greedy',
+      stopAtEos: false,
+    });
+    const greedy = runGeneration(model, tokenizer, 'ab', {
+      maxNewTokens: 6,
+      temperature: 0,
+      stopAtEos: false,
+    });
+    expect(byName.ids).toEqual(greedy.ids);
+    expect(() => runGeneration(model, tokenizer, 'ab', { strategy: 'nope' })).toThrow(/nope/);
   });
 });
