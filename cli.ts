@@ -23,7 +23,9 @@ import {
   loadTokenizer,
   parseCueName,
   plotCoverageCurves,
+  readDocuments,
   readLinesOfFiles,
+  resolveInputs,
   resolveTokenizer,
   runGeneration,
   type TrainProgress,
@@ -62,6 +64,18 @@ function integerAtLeast(min: number): (value: string) => number {
 /** Reads `\n`, `\t` and `\\` in a separator given on the command line as the characters they name. */
 function unescapeSeparator(value: string | undefined): string | undefined {
   return value?.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+}
+
+/**
+ * The distinct characters of the training inputs (any supported format, newlines included), in
+ * first-seen order, for a character vocabulary.
+ */
+async function corpusCharacters(inputs: readonly string[]): Promise<string> {
+  const seen = new Set<string>();
+  for await (const document of readDocuments(await resolveInputs(inputs))) {
+    for (const piece of document) for (const ch of piece) seen.add(ch);
+  }
+  return [...seen].join('');
 }
 
 /** One stderr bar per training phase (counting, then merging). */
@@ -513,7 +527,7 @@ program
       o.tokenizer !== undefined &&
       !fs.existsSync(o.tokenizer)
     ) {
-      tokenizer.buildVocabFromTexts(readLinesOfFiles(o.data));
+      tokenizer.buildVocabFromTexts([await corpusCharacters(o.data)]);
     }
     const controller = new AbortController();
     process.once('SIGINT', () => {

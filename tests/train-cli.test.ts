@@ -80,6 +80,14 @@ describe('cleangpt train / generate / eval', () => {
     expect(result.bitsPerByte).toBeCloseTo(result.loss / Math.LN2, 6); // byte tokenizer: one byte per token
   });
 
+  test('a character tokenizer built by train covers every character of the data, newlines included', () => {
+    const charOut = path.join(dir, 'char');
+    const args = common.map((a) => (a === out ? charOut : a === 'byte' ? 'char' : a));
+    cli('train', ...args, ...sizes, '--max-steps', '1');
+    const vocab = JSON.parse(fs.readFileSync(path.join(charOut, 'tokenizer', 'vocab.json'), 'utf8'));
+    expect(Object.keys(vocab)).toEqual(expect.arrayContaining(['\n', 'I', 'n', ' ', ':']));
+  });
+
   test('a missing data file is reported before training', () => {
     expect(() =>
       cli(
