@@ -1,6 +1,6 @@
 /**
  * The tiktoken-style policy for special tokens found in input text: which ones are recognised as
- * specials, and which ones are an error. Same options and messages as BPETokenizer's `encode`.
+ * specials, and which ones are an error (BPETokenizer's and ByteSpanTokenizer's `encode`).
  */
 import { specialsRegex } from './bpe/pretokenize.js';
 
@@ -16,17 +16,18 @@ export interface SpecialTokenPolicy {
 
 /**
  * The regex of the specials to recognise in `text` (null: none), after raising on any disallowed special
- * that occurs in it. `all` is the prebuilt regex of every registered special (the common case).
+ * that occurs in it. `registered`: the tokenizer's specials (a set, or a map keyed by them); `all` is the
+ * prebuilt regex of every registered special (the common case).
  */
 export function specialsForPolicy(
   text: string,
-  registered: ReadonlySet<string>,
+  registered: ReadonlySet<string> | ReadonlyMap<string, unknown>,
   all: RegExp | null,
   policy: SpecialTokenPolicy,
 ): RegExp | null {
   const { allowedSpecial = 'all', disallowedSpecial } = policy;
   if (allowedSpecial === 'all' && disallowedSpecial === undefined) return all;
-  const allowed = allowedSpecial === 'all' ? new Set(registered) : new Set(allowedSpecial);
+  const allowed = allowedSpecial === 'all' ? new Set(registered.keys()) : new Set(allowedSpecial);
   for (const s of allowed) {
     if (!registered.has(s))
       throw new Error(`allowedSpecial: ${JSON.stringify(s)} is not a special token of this tokenizer`);
@@ -34,7 +35,7 @@ export function specialsForPolicy(
   if (disallowedSpecial !== undefined) {
     const disallowed =
       disallowedSpecial === 'all' || disallowedSpecial === 'raise'
-        ? [...registered].filter((s) => !allowed.has(s))
+        ? [...registered.keys()].filter((s) => !allowed.has(s))
         : [...disallowedSpecial];
     const found = specialsRegex(disallowed)?.exec(text);
     if (found) {

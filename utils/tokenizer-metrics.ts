@@ -8,6 +8,8 @@
  * maximal run of non-whitespace characters (`/\S+/u`).
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
+import { codePointClass, SPACE } from '../tokenizers/bpe/scan.js';
+import { utf8Length } from '../tokenizers/utf8-length.js';
 import { FileError, readTextFile } from './fs.js';
 import { createProgress } from './progress.js';
 import { fileSize, forEachLine } from './text-stream.js';
@@ -97,23 +99,6 @@ export class TokenByteLengths {
   }
 }
 
-/** Code units JavaScript's `\s` matches (ECMAScript WhiteSpace and LineTerminator). */
-function isWhitespace(c: number): boolean {
-  if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  if (c < 0xa0) return false;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
-}
-
 export interface WordBounds {
   /** Byte offsets of the whitespace-separated words: [start₀, end₀, start₁, end₁, …]. */
   bounds: Uint32Array;
@@ -129,23 +114,19 @@ export function wordByteBounds(text: string): WordBounds {
   const bounds = new Uint32Array(text.length + 1);
   let k = 0;
   let byteAt = 0;
+  let runStart = 0;
   let inWord = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const space = isWhitespace(c);
-    if (!space && !inWord) bounds[k++] = byteAt;
-    else if (space && inWord) bounds[k++] = byteAt;
+    // Every \s character is in the BMP and surrogates are not \s, so no run boundary splits a pair.
+    const space = codePointClass(text.charCodeAt(i)) === SPACE;
+    if (space === inWord) {
+      byteAt += utf8Length(text, runStart, i);
+      runStart = i;
+      bounds[k++] = byteAt;
+    }
     inWord = !space;
-    if (c < 0x80) byteAt += 1;
-    else if (c < 0x800) byteAt += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        byteAt += 4;
-        i++;
-      } else byteAt += 3;
-    } else byteAt += 3;
   }
+  byteAt += utf8Length(text, runStart, text.length);
   if (inWord) bounds[k++] = byteAt;
   return { bounds: bounds.subarray(0, k), bytes: byteAt };
 }

@@ -7,10 +7,11 @@
  *   '(?:[sdmt]|ll|ve|re) | ?\p{L}+ | ?\p{N}+ | ?[^\s\p{L}\p{N}]+ | \s+(?!\S) | \s+
  */
 
-const OTHER = 0;
-const LETTER = 1;
-const NUMBER = 2;
-const SPACE = 3;
+/** Character classes of the pattern: \p{L}, \p{N}, \s, and everything else. */
+export const OTHER = 0;
+export const LETTER = 1;
+export const NUMBER = 2;
+export const SPACE = 3;
 
 const LETTER_RE = /^\p{L}$/u;
 const NUMBER_RE = /^\p{N}$/u;
@@ -32,6 +33,11 @@ const BMP_CLASS: Uint8Array = (() => {
   }
   return table;
 })();
+
+/** Class of the code point `cp`; a lone surrogate is OTHER (the regex sees it as one code point). */
+export function codePointClass(cp: number): number {
+  return cp < 0x10000 ? BMP_CLASS[cp]! : classifyCodePoint(String.fromCodePoint(cp));
+}
 
 /** Class of the code point at `i` (a surrogate pair counts as one code point). */
 function classAt(text: string, i: number, n: number): number {

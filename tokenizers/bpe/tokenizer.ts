@@ -17,6 +17,7 @@ import {
   type TokenIds,
 } from '../base.js';
 import { bytesToDisplay } from '../byte-unicode.js';
+import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
 import { BPEEncoder, type EncoderData } from './encoder.js';
 import {
   type BPEFiles,
@@ -56,15 +57,7 @@ export interface BPETokenizerOptions {
 }
 
 /** tiktoken-style special-token policy for `encode`. */
-export interface BPEEncodeOptions extends EncodeOptions {
-  /** Specials recognised as specials (default `'all'` registered ones); others are ordinary text. */
-  allowedSpecial?: 'all' | Iterable<string>;
-  /**
-   * Specials whose presence in the text is an error. `'all'` or `'raise'`: every registered special that is
-   * not allowed (tiktoken's default). Default: none, so a non-allowed special is ordinary text.
-   */
-  disallowedSpecial?: 'all' | 'raise' | Iterable<string>;
-}
+export interface BPEEncodeOptions extends EncodeOptions, SpecialTokenPolicy {}
 
 export const END_OF_TEXT = '<|endoftext|>';
 /** Batches with at least this many UTF-16 units go to worker threads. */
@@ -227,33 +220,8 @@ export class BPETokenizer extends BaseTokenizer {
 
   encode(text: string, options: BPEEncodeOptions = {}): number[] {
     const out: number[] = [];
-    this.#encodeInto(text, this.#specialsFor(text, options), out);
+    this.#encodeInto(text, specialsForPolicy(text, this.#specialId, this.#allSpecials, options), out);
     return out;
-  }
-
-  /** The specials regex for these options, after raising on any disallowed special in `text`. */
-  #specialsFor(text: string, options: BPEEncodeOptions): RegExp | null {
-    const { allowedSpecial = 'all', disallowedSpecial } = options;
-    if (allowedSpecial === 'all' && disallowedSpecial === undefined) return this.#allSpecials;
-    const allowed = allowedSpecial === 'all' ? new Set(this.#specialId.keys()) : new Set(allowedSpecial);
-    for (const s of allowed) {
-      if (!this.#specialId.has(s))
-        throw new Error(`allowedSpecial: ${JSON.stringify(s)} is not a special token of this tokenizer`);
-    }
-    if (disallowedSpecial !== undefined) {
-      const disallowed =
-        disallowedSpecial === 'all' || disallowedSpecial === 'raise'
-          ? [...this.#specialId.keys()].filter((s) => !allowed.has(s))
-          : [...disallowedSpecial];
-      const found = specialsRegex(disallowed)?.exec(text);
-      if (found) {
-        throw new Error(
-          `text contains the disallowed special token ${JSON.stringify(found[0])} at index ${found.index}; ` +
-            'pass it in allowedSpecial to encode it as a special, or leave disallowedSpecial unset to encode it as text',
-        );
-      }
-    }
-    return specialsRegex([...allowed]);
   }
 
   #encodeInto(text: string, specials: RegExp | null, out: number[]): void {
@@ -276,16 +244,13 @@ export class BPETokenizer extends BaseTokenizer {
     chunks: Iterable<string>,
     options: BPEEncodeOptions = {},
   ): Generator<number[], void, undefined> {
-    let buffer = '';
+    let held = '';
     for (const chunk of chunks) {
-      buffer += chunk;
-      const cut = this.#safeCut(buffer);
-      if (cut > 0) {
-        yield this.encode(buffer.slice(0, cut), options);
-        buffer = buffer.slice(cut);
-      }
+      const step = this.#carryOver(held + chunk, options);
+      held = step.held;
+      if (step.ids !== null) yield step.ids;
     }
-    if (buffer.length > 0) yield this.encode(buffer, options);
+    if (held.length > 0) yield this.encode(held, options);
   }
 
   /** `encodeIterable` for async sources (file streams). */
@@ -293,16 +258,23 @@ export class BPETokenizer extends BaseTokenizer {
     chunks: AsyncIterable<string>,
     options: BPEEncodeOptions = {},
   ): AsyncGenerator<number[]> {
-    let buffer = '';
+    let held = '';
     for await (const chunk of chunks) {
-      buffer += chunk;
-      const cut = this.#safeCut(buffer);
-      if (cut > 0) {
-        yield this.encode(buffer.slice(0, cut), options);
-        buffer = buffer.slice(cut);
-      }
+      const step = this.#carryOver(held + chunk, options);
+      held = step.held;
+      if (step.ids !== null) yield step.ids;
     }
-    if (buffer.length > 0) yield this.encode(buffer, options);
+    if (held.length > 0) yield this.encode(held, options);
+  }
+
+  /**
+   * One step of the carry-over rule: the ids of the part of `text` that can no longer change (null: none
+   * yet) and the text still held back.
+   */
+  #carryOver(text: string, options: BPEEncodeOptions): { ids: number[] | null; held: string } {
+    const cut = this.#safeCut(text);
+    if (cut === 0) return { ids: null, held: text };
+    return { ids: this.encode(text.slice(0, cut), options), held: text.slice(cut) };
   }
 
   /** Length of the prefix of `buffer` whose ids cannot change whatever text follows. */

@@ -14,6 +14,7 @@
  * - the continuation reading is possible only when no pre-token starts here.
  * Exactly one of the two holds for any encoder output, so decoding picks it from the previous character.
  */
+import { SPACE as GPT2_WHITESPACE, codePointClass as gpt2Class, LETTER, NUMBER } from '../bpe/scan.js';
 import { isContinuationEntry } from './wordpiece.js';
 
 const SPACE_BYTE = 0x20;
@@ -25,15 +26,13 @@ const WORD = 1; // \p{L} or \p{N}
 const SPACE = 2; // U+0020 only
 const WHITESPACE = 3; // any other \s
 
+/** The class of `cp`, from the scanner's classes. */
 function codePointClass(cp: number): number {
   if (cp === SPACE_BYTE) return SPACE;
-  const c = String.fromCodePoint(cp);
-  if (/[\p{L}\p{N}]/u.test(c)) return WORD;
-  if (/\s/u.test(c)) return WHITESPACE;
-  return OTHER;
+  const c = gpt2Class(cp);
+  if (c === LETTER || c === NUMBER) return WORD;
+  return c === GPT2_WHITESPACE ? WHITESPACE : OTHER;
 }
-
-const ASCII_CLASS = Uint8Array.from({ length: 128 }, (_, b) => codePointClass(b));
 
 /** Length of the UTF-8 sequence a lead byte announces; 0 for a continuation or invalid byte. */
 function sequenceLength(b: number): number {
@@ -83,8 +82,6 @@ export class ByteSpanDecoder {
   readonly #offsets: Int32Array;
   readonly #special: Uint8Array;
   readonly #kind: Uint8Array;
-  /** Class + 1 of each BMP code point met so far (0: not yet classified); the regex tests are slow. */
-  readonly #bmpClass = new Uint8Array(0x10000);
   /** Scratch for one UTF-8 character. */
   readonly #char = new Uint8Array(4);
 
@@ -185,25 +182,17 @@ export class ByteSpanDecoder {
     }
     if (have < need) return true; // never completed: U+FFFD
     const cp = codePointOf(char, need);
-    return cp < 0 || this.#classOf(cp) === OTHER;
-  }
-
-  #classOf(cp: number): number {
-    if (cp < 128) return ASCII_CLASS[cp]!;
-    if (cp > 0xffff) return codePointClass(cp);
-    let c = this.#bmpClass[cp]!;
-    if (c === 0) c = this.#bmpClass[cp] = codePointClass(cp) + 1;
-    return c - 1;
+    return cp < 0 || codePointClass(cp) === OTHER;
   }
 
   /** Class of the last character of out[0, n) (malformed or empty: OTHER, like U+FFFD). */
   #lastClass(out: Uint8Array, n: number): number {
-    if (n > 0 && out[n - 1]! < 0x80) return ASCII_CLASS[out[n - 1]!]!;
+    if (n > 0 && out[n - 1]! < 0x80) return codePointClass(out[n - 1]!);
     let start = n - 1;
     while (start > 0 && start > n - 4 && isContinuationByte(out[start]!)) start--;
     if (start < 0 || sequenceLength(out[start]!) !== n - start) return OTHER;
     const cp = codePointOf(out.subarray(start, n), n - start);
-    return cp < 0 ? OTHER : this.#classOf(cp);
+    return cp < 0 ? OTHER : codePointClass(cp);
   }
 }
 

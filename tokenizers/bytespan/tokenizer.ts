@@ -29,6 +29,7 @@ import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
 import { pieceEnd } from '../bpe/scan.js';
 import { displayToBytes } from '../byte-unicode.js';
 import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import { utf8Length } from '../utf8-length.js';
 import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from './base-vocab.js';
 import { ByteSpanDecoder } from './decode.js';
 import {
@@ -96,24 +97,6 @@ type CachedIds = number | Int32Array;
 
 const utf8 = new TextEncoder();
 const utf8Replace = new TextDecoder('utf-8', { fatal: false });
-
-/** UTF-8 length of text[start, end) (a lone surrogate counts 3, as TextEncoder writes U+FFFD). */
-function utf8Length(text: string, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < end) {
-      const d = text.charCodeAt(i + 1);
-      if (d >= 0xdc00 && d <= 0xdfff) {
-        n += 4;
-        i++;
-      } else n += 3;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** A role token from a HF config: a string, `{content}` (AddedToken form) or null/absent. */
 function roleToken(file: string, key: string, value: unknown): string | null | undefined {
