@@ -6,8 +6,9 @@
  *   3. extract per-byte entropy / surprisal / space / EOS cues on S1;
  *   4. build ByteSpan tokenizers (combined constraint on entropy, frequency and seeding selection), BPE-WP
  *      and the global constraint, and the plain BPE baseline, all at the same sizes and from the same S1;
- *   5. compare them on S2 (bytes per token, fertility, words split, Rényi efficiency, and MorphScore when
- *      BYTESPAN_MORPH_CSV names a `full_word,pt1,rest` file), writing report.md, report.json and plots.
+ *   5. compare them on S2 (bytes per token, fertility, words split, Rényi efficiency, and MorphScore on
+ *      data/morph-en-kjv.csv, a small hand-made list, or the `full_word,pt1,rest` file BYTESPAN_MORPH_CSV
+ *      names), writing report.md, report.json and plots.
  *
  * Environment knobs: DEMO_STEPS (byte-LM steps, default 300), DEMO_OUT (default out/bytespan),
  * BYTESPAN_SIZES (comma-separated, default 2048,4096), BYTESPAN_SPLIT_KB (sizes of S0, S1, S2 in KiB,
@@ -34,7 +35,7 @@ import {
 const outDir = path.resolve(process.env.DEMO_OUT ?? path.join('out', 'bytespan'));
 const steps = Number(process.env.DEMO_STEPS ?? 300);
 const sizes = (process.env.BYTESPAN_SIZES ?? '2048,4096').split(',').map(Number);
-const morphCsv = process.env.BYTESPAN_MORPH_CSV;
+const morphCsv = process.env.BYTESPAN_MORPH_CSV ?? dataFile('morph-en-kjv.csv');
 const [s0Kb, s1Kb, s2Kb] = (process.env.BYTESPAN_SPLIT_KB ?? '2048,100,400').split(',').map(Number) as [
   number,
   number,
@@ -135,7 +136,7 @@ console.log('5/5 comparing on S2');
 const report = compareTokenizers({
   tokenizers: created.map((t) => ({ name: path.basename(t.dir), tokenizer: loadTokenizer(t.dir) })),
   inputs: [file('s2')],
-  ...(morphCsv === undefined ? {} : { morphCsv }),
+  morphCsv,
   outDir: path.join(outDir, 'comparison'),
 });
 console.log(`    ${'tokenizer'.padEnd(44)} bytes/token  fertility  split  Rényi  MorphScore`);
