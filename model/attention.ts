@@ -30,7 +30,7 @@ export function mergeHeads(y: tf.Tensor3D, batch: number, heads: number): tf.Ten
 }
 
 /** Additive causal mask [Tq, Tk] for queries at absolute positions offset … offset+Tq−1. */
-function causalMask(queries: number, keys: number, offset: number): tf.Tensor2D {
+export function causalMask(queries: number, keys: number, offset: number): tf.Tensor2D {
   const mask = new Float32Array(queries * keys);
   for (let r = 0; r < queries; r++) mask.fill(MASKED, r * keys + offset + r + 1, (r + 1) * keys);
   return tf.tensor2d(mask, [queries, keys]);

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { registerThreadedWasm } from './wasm-threads.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -16,6 +17,11 @@ export type BackendName = (typeof BACKEND_NAMES)[number];
 export interface BackendOptions {
   /** A backend name or `auto`; defaults to `$CLEANGPT_BACKEND`, then `auto`. */
   backend?: BackendName | 'auto';
+  /**
+   * Threads of the wasm backend's XNNPACK kernels; defaults to `$CLEANGPT_WASM_THREADS`, then 1. More than
+   * one loads tfjs's multi-threaded binary (wasm-threads.ts). Fixed by the first wasm start in a process.
+   */
+  wasmThreads?: number;
   /** Where the one-line choice is reported; defaults to stderr. Pass `null` to stay silent. */
   log?: ((line: string) => void) | null;
 }
@@ -50,11 +56,35 @@ async function prepareTensorflow(): Promise<boolean> {
   return false;
 }
 
-async function prepareWasm(): Promise<boolean> {
+function requestedWasmThreads(options: BackendOptions): number {
+  const raw = options.wasmThreads ?? process.env.CLEANGPT_WASM_THREADS ?? 1;
+  const threads = Number(raw);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
+    const source = options.wasmThreads !== undefined ? 'wasmThreads option' : 'CLEANGPT_WASM_THREADS';
+    throw new BackendError(`${source}: expected an integer from 1 to 8 (tfjs's thread pool), got "${raw}"`);
+  }
+  return threads;
+}
+
+// tfjs keeps one wasm module per process, so its thread count is decided once (null: not started yet).
+let wasmThreads: number | null = null;
+
+async function prepareWasm(options: BackendOptions): Promise<boolean> {
+  const threads = requestedWasmThreads(options);
+  if (wasmThreads !== null) {
+    if (options.wasmThreads !== undefined && threads !== wasmThreads) {
+      throw new BackendError(`the wasm backend already runs with ${wasmThreads} thread(s), not ${threads}`);
+    }
+    return true;
+  }
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  // In Node the .wasm binaries are read from disk, so the prefix is a directory path, not a URL.
-  const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  wasm.setWasmPaths(`${distDir}${path.sep}`);
+  if (threads > 1) await registerThreadedWasm(threads);
+  else {
+    // In Node the .wasm binaries are read from disk, so the prefix is a directory path, not a URL.
+    const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+    wasm.setWasmPaths(`${distDir}${path.sep}`);
+  }
+  wasmThreads = threads;
   return true;
 }
 
@@ -83,7 +113,7 @@ async function prepareWebgpu(): Promise<boolean> {
   return true;
 }
 
-const PREPARE: Record<BackendName, () => Promise<boolean>> = {
+const PREPARE: Record<BackendName, (options: BackendOptions) => Promise<boolean>> = {
   tensorflow: prepareTensorflow,
   wasm: prepareWasm,
   cpu: prepareCpu,
@@ -98,8 +128,8 @@ function requestedBackend(options: BackendOptions): BackendName | 'auto' {
   throw new BackendError(`${source}: unknown backend "${raw}"; expected auto, ${BACKEND_NAMES.join(', ')}`);
 }
 
-async function activate(name: BackendName): Promise<boolean> {
-  if (!(await PREPARE[name]())) return false;
+async function activate(name: BackendName, options: BackendOptions): Promise<boolean> {
+  if (!(await PREPARE[name](options))) return false;
   if (!(await tf.setBackend(name))) return false;
   if (name === 'cpu') {
     // The cpu backend prints a multi-line "install tfjs-node" banner on its first tensor; our own log
@@ -118,11 +148,12 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   const log = options.log === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.log;
   let chosen: BackendName | null = null;
   if (requested !== 'auto') {
-    if (!(await activate(requested))) throw new BackendError(`backend "${requested}" is not available`);
+    if (!(await activate(requested, options)))
+      throw new BackendError(`backend "${requested}" is not available`);
     chosen = requested;
   } else {
     for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
-      if (await activate(name)) {
+      if (await activate(name, options)) {
         chosen = name;
         break;
       }
@@ -132,7 +163,8 @@ export async function initBackend(options: BackendOptions = {}): Promise<Backend
   if (tf.getBackend() !== chosen) throw new BackendError(`backend "${chosen}" registered but not active`);
   if (log !== null && !loggedChoices.has(chosen)) {
     loggedChoices.add(chosen);
-    log(`cleangpt: TensorFlow.js backend "${chosen}"${requested === 'auto' ? ' (auto)' : ''}`);
+    const threads = chosen === 'wasm' && wasmThreads! > 1 ? `, ${wasmThreads} threads` : '';
+    log(`cleangpt: TensorFlow.js backend "${chosen}"${requested === 'auto' ? ' (auto)' : ''}${threads}`);
   }
   return chosen;
 }

@@ -136,6 +136,10 @@ export function exportHuggingFace(model: TransformerModel, dir: string): void {
     initializer_range: 0.02,
     scale_attn_weights: true,
     tie_word_embeddings: true,
+    // GPT2Config otherwise defaults both to GPT-2's 50256, outside a smaller vocabulary; the model alone
+    // does not know its tokenizer's special tokens.
+    bos_token_id: null,
+    eos_token_id: null,
     torch_dtype: 'float32',
   });
 }

@@ -1,7 +1,8 @@
 /** GPT-2-style pre-LayerNorm decoder (registry key "Vanilla"), nanoGPT parameter names. */
 import * as tf from '@tensorflow/tfjs-core';
 import { causalAttentionWeights, mergeHeads, splitHeads, withCache } from './attention.js';
-import { batchMatMul, dropout } from './ops.js';
+import { causalSelfAttention } from './fused-attention.js';
+import { addSame, batchMatMul, dropout } from './ops.js';
 import { type BlockContext, TransformerModel } from './transformer.js';
 
 export class VanillaTransformerModel extends TransformerModel {
@@ -20,16 +21,27 @@ export class VanillaTransformerModel extends TransformerModel {
   protected block(layer: number, x: tf.Tensor2D, context: BlockContext): tf.Tensor2D {
     const p = `transformer.h.${layer}`;
     const attn = this.#attention(p, this.layerNorm(`${p}.ln_1`, x) as tf.Tensor2D, context);
-    const x1 = tf.add(x, attn) as tf.Tensor2D;
-    return tf.add(x1, this.mlp(`${p}.mlp`, this.layerNorm(`${p}.ln_2`, x1) as tf.Tensor2D)) as tf.Tensor2D;
+    const x1 = addSame(x, attn) as tf.Tensor2D;
+    return addSame(x1, this.mlp(`${p}.mlp`, this.layerNorm(`${p}.ln_2`, x1) as tf.Tensor2D)) as tf.Tensor2D;
   }
 
   #attention(p: string, h: tf.Tensor2D, context: BlockContext): tf.Tensor2D {
     const { nEmbd: d, nHead: heads, dropout: rate } = this.config;
     const { batch, length } = context;
     const rows = h.shape[0];
-    // Columns of the fused projection are sliced instead of split (split is slow on tfjs-wasm).
+    if (context.cache === null && context.padding === null && context.offset === 0) {
+      // Training and uncached calls: q, k, v, scores and the merged heads in one node (fused-attention.ts).
+      const { training } = context;
+      const y = causalSelfAttention(
+        h,
+        this.param(`${p}.attn.c_attn.weight`) as tf.Tensor2D,
+        this.maybeParam(`${p}.attn.c_attn.bias`) as tf.Tensor1D | undefined,
+        { batch, length, heads, dropout: rate, training },
+      );
+      return dropout(this.linear(`${p}.attn.c_proj`, y), rate, training) as tf.Tensor2D;
+    }
     const qkv = this.linear(`${p}.attn.c_attn`, h);
+    // Columns of the fused projection are sliced instead of split (split is slow on tfjs-wasm).
     const q = splitHeads(tf.slice(qkv, [0, 0], [rows, d]), batch, length, heads);
     const k = splitHeads(tf.slice(qkv, [0, d], [rows, d]), batch, length, heads);
     const v = splitHeads(tf.slice(qkv, [0, 2 * d], [rows, d]), batch, length, heads);
