@@ -47,10 +47,51 @@ export function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-/** Token ids sorted by value descending, ties by ascending id (a stable, deterministic order). */
+/** `a` ranks before `b`: larger value first, ties by ascending id (a deterministic total order). */
+const ranksBefore = (row: Float32Array, a: number, b: number): boolean =>
+  row[a]! > row[b]! || (row[a] === row[b] && a < b);
+
+/** The finite entries' ids sorted by rank (−∞ entries are already removed and stay last). */
 function descendingOrder(row: Float32Array): Int32Array {
-  const order = Int32Array.from({ length: row.length }, (_, i) => i);
-  return order.sort((a, b) => row[b]! - row[a]! || a - b);
+  const ids: number[] = [];
+  for (let i = 0; i < row.length; i++) if (row[i] !== Number.NEGATIVE_INFINITY) ids.push(i);
+  return Int32Array.from(ids).sort((a, b) => row[b]! - row[a]! || a - b);
+}
+
+/**
+ * The ids of the k best-ranked entries, best first, in O(V log k) with a min-heap of the current best
+ * (a full sort of a 50,257-entry row per generated token costs far more than the model step for small k).
+ */
+function topKOrder(row: Float32Array, k: number): Int32Array {
+  const heap = new Int32Array(k); // heap[0] is the worst of the kept ids
+  let size = 0;
+  const siftDown = (from: number): void => {
+    for (let i = from; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < size && ranksBefore(row, heap[worst]!, heap[l]!)) worst = l;
+      if (r < size && ranksBefore(row, heap[worst]!, heap[r]!)) worst = r;
+      if (worst === i) return;
+      [heap[i], heap[worst]] = [heap[worst]!, heap[i]!];
+      i = worst;
+    }
+  };
+  for (let id = 0; id < row.length; id++) {
+    if (size < k) {
+      heap[size] = id;
+      for (let i = size++; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!ranksBefore(row, heap[parent]!, heap[i]!)) break;
+        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+        i = parent;
+      }
+    } else if (ranksBefore(row, id, heap[0]!)) {
+      heap[0] = id;
+      siftDown(0);
+    }
+  }
+  return heap.sort((a, b) => row[b]! - row[a]! || a - b);
 }
 
 /**
@@ -81,32 +122,32 @@ export function filterLogits(
   }
   if (temperature !== 1) for (let i = 0; i < V; i++) row[i] = row[i]! / temperature;
 
-  const needsOrder = options.topK != null || options.topP != null;
-  const order = needsOrder ? descendingOrder(row) : null;
   if (options.topK != null) {
     if (!(options.topK >= 1)) throw new Error(`topK must be ≥ 1, got ${options.topK}`);
     const k = Math.min(Math.floor(options.topK), V);
+    const best = topKOrder(row, k);
     if ((options.topKMode ?? 'threshold') === 'threshold') {
-      const kth = row[order![k - 1]!]!;
+      const kth = row[best[k - 1]!]!;
       for (let i = 0; i < V; i++) if (row[i]! < kth) row[i] = Number.NEGATIVE_INFINITY;
     } else {
-      for (let r = k; r < V; r++) row[order![r]!] = Number.NEGATIVE_INFINITY;
+      const keep = new Float32Array(row);
+      row.fill(Number.NEGATIVE_INFINITY);
+      for (const id of best) row[id] = keep[id]!;
     }
   }
   if (options.topP != null) {
     const p = options.topP;
     const probs = softmax(row);
     if (p < 1) {
-      // Walk the descending order; keep tokens until the mass before them already reaches p.
+      // Walk the surviving tokens in rank order; keep them until the mass before one already reaches p.
+      const order = descendingOrder(row);
       let mass = 0;
       let r = 0;
-      for (; r < V; r++) {
-        const id = order![r]!;
-        if (row[id] === Number.NEGATIVE_INFINITY) break;
+      for (; r < order.length; r++) {
         if (r > 0 && mass >= p) break;
-        mass += probs[id]!;
+        mass += probs[order[r]!]!;
       }
-      for (; r < V; r++) row[order![r]!] = Number.NEGATIVE_INFINITY;
+      for (; r < order.length; r++) row[order[r]!] = Number.NEGATIVE_INFINITY;
     }
   }
   if (options.minP != null && options.minP > 0) {

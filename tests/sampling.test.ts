@@ -128,3 +128,48 @@ describe('strategies', () => {
     samplingRegistry.unregister('always-zero');
   });
 });
+
+test('top-k (heap selection) and top-p keep exactly what a full sort would, ties included', () => {
+  /** The definition, with one full sort: rank by value descending, ties by ascending id. */
+  function byFullSort(
+    row: Float32Array,
+    k: number | null,
+    mode: 'threshold' | 'exact',
+    p: number | null,
+  ): number[] {
+    const order = [...row.keys()].sort((a, b) => row[b]! - row[a]! || a - b);
+    let kept = order;
+    if (k !== null) {
+      const kk = Math.min(k, row.length);
+      kept = mode === 'exact' ? order.slice(0, kk) : order.filter((i) => row[i]! >= row[order[kk - 1]!]!);
+    }
+    if (p !== null && p < 1) {
+      const masked = Float32Array.from(row, (v, i) => (kept.includes(i) ? v : Number.NEGATIVE_INFINITY));
+      const probs = softmax(masked);
+      const out: number[] = [];
+      let mass = 0;
+      for (const id of kept) {
+        if (out.length > 0 && mass >= p) break;
+        out.push(id);
+        mass += probs[id]!;
+      }
+      kept = out;
+    }
+    return [...kept].sort((a, b) => a - b);
+  }
+  fc.assert(
+    fc.property(
+      // Few distinct values, so ties are common.
+      fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 1, maxLength: 40 }),
+      fc.option(fc.integer({ min: 1, max: 45 }), { nil: null }),
+      fc.constantFrom('threshold' as const, 'exact' as const),
+      fc.option(fc.double({ min: 0.05, max: 1, noNaN: true }), { nil: null }),
+      (values, k, mode, p) => {
+        const row = Float32Array.from(values, (v) => v / 2);
+        const got = support(filterLogits(row, { topK: k, topKMode: mode, topP: p }));
+        expect(got).toEqual(byFullSort(row, k, mode, p));
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
