@@ -316,7 +316,13 @@ export abstract class TransformerModel {
    * Logits [B·T, V] for the tokens in columns offset … offset+T−1, extending `caches` when given.
    * `real` ([B, offset+T], 1 = real token) marks padding; then positions count real tokens only.
    */
-  #logits(batch: Batch, offset: number, caches: LayerCache[] | null, real: Uint8Array | null): tf.Tensor2D {
+  #logits(
+    batch: Batch,
+    offset: number,
+    caches: LayerCache[] | null,
+    real: Uint8Array | null,
+    sampling: { headT: tf.Tensor2D } | null = null,
+  ): tf.Tensor2D {
     const { ids, length } = batch;
     const padding = real === null ? null : new KeyPadding(real, batch.batch, length, offset);
     let positions: Int32Array;
@@ -338,6 +344,12 @@ export abstract class TransformerModel {
         cache: caches === null ? null : caches[layer]!,
         padding,
       });
+    }
+    if (sampling !== null) {
+      // Sampling needs each row's last position only, against a head transposed once per generate call.
+      const last = Int32Array.from({ length: batch.batch }, (_, b) => b * length + length - 1);
+      const h = this.layerNorm('transformer.ln_f', tf.gather(x, tf.tensor1d(last, 'int32'))) as tf.Tensor2D;
+      return tf.matMul(h, sampling.headT);
     }
     const h = this.layerNorm('transformer.ln_f', x) as tf.Tensor2D;
     return linearTransposed(h, this.param('transformer.wte.weight') as tf.Tensor2D);
@@ -420,6 +432,7 @@ export abstract class TransformerModel {
     this.training = false;
     let caches: LayerCache[] | null = null;
     let cachedStart = 0;
+    const headT = tf.tidy(() => tf.transpose(this.param('transformer.wte.weight') as tf.Tensor2D));
     try {
       for (let step = 0; step < maxNewTokens && finished.includes(false); step++) {
         // Every row grows by one token per step, so the padding before each row, and with it the cache
@@ -436,16 +449,9 @@ export abstract class TransformerModel {
         const { ids, real } = leftPadded(sequences, total, windowStart, windowStart + offset, padId);
         const fed: Batch = { ids, batch: rows.length, length: total - windowStart - offset };
         const last = tf.tidy(() => {
-          const logits = this.#logits(fed, offset, caches, real);
+          const logits = this.#logits(fed, offset, caches, real, { headT });
           if (caches !== null) for (const c of caches) keepCache(c);
-          const lastRows = tf.gather(
-            logits,
-            tf.tensor1d(
-              rows.map((_, b) => b * fed.length + fed.length - 1),
-              'int32',
-            ),
-          );
-          return lastRows.dataSync() as Float32Array;
+          return logits.dataSync() as Float32Array;
         });
         for (let b = 0; b < rows.length; b++) {
           // A finished row gets a placeholder EOS so all rows keep growing together; trimmed on return.
@@ -469,6 +475,7 @@ export abstract class TransformerModel {
         }
       }
     } finally {
+      headT.dispose();
       disposeCaches(caches);
       this.training = wasTraining;
     }
