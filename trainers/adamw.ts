@@ -69,10 +69,12 @@ export class AdamW {
     const lr = this.learningRate;
     const c1 = 1 - this.beta1 ** t;
     const c2 = 1 - this.beta2 ** t;
-    tf.tidy(() => {
-      for (const [name, variable] of this.#params) {
-        const g = grads[name];
-        if (g === undefined) continue;
+    for (const [name, variable] of this.#params) {
+      const g = grads[name];
+      if (g === undefined) continue;
+      // One tidy per parameter: the temporaries of an update are freed before the next one starts, so
+      // the peak is a few copies of the largest parameter rather than of all of them.
+      tf.tidy(() => {
         const m = this.#m.get(name)!;
         const v = this.#v.get(name)!;
         const mNew = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1));
@@ -83,8 +85,8 @@ export class AdamW {
         const update = tf.mul(tf.div(tf.div(mNew, c1), denominator), lr);
         const decayed = this.#decay.has(name) ? tf.mul(variable, 1 - lr * this.weightDecay) : variable;
         variable.assign(tf.sub(decayed, update));
-      }
-    });
+      });
+    }
   }
 
   getState(): AdamWState {
