@@ -197,6 +197,11 @@ tokenizers
   )
   .option('--balanced', 'language-balanced selection over the corpus sources')
   .option('--multilingual', 'prefix names with Multi')
+  .option(
+    '--workers <n>',
+    'threads for the span pass (default: available cores up to 8; 1 under 4 MiB)',
+    integerAtLeast(1),
+  )
   .requiredOption('--out <dir>', 'parent folder (one <Name>_<V> subfolder per size)')
   .option('--quiet', 'no progress bar')
   .action(async (o) => {
@@ -210,6 +215,7 @@ tokenizers
         proportion: o.proportionBytespan,
         balanced: o.balanced === true,
         multilingual: o.multilingual === true,
+        numWorkers: o.workers,
         outDir: o.out,
         progress: !o.quiet,
       }),

@@ -102,7 +102,7 @@ function readMeta(dir: string): CueCorpusMeta {
 /** Reads `count` elements of a typed array from the start of `file`, checking it holds at least that many. */
 function readTyped<T extends Uint8Array | Uint16Array | Float32Array | Float64Array>(
   file: string,
-  make: (buffer: ArrayBuffer) => T,
+  make: (buffer: SharedArrayBuffer) => T,
   bytesPer: number,
   count: number,
   exact: boolean,
@@ -120,7 +120,8 @@ function readTyped<T extends Uint8Array | Uint16Array | Float32Array | Float64Ar
       `size ${size} bytes does not match ${count} values of ${bytesPer} bytes (${want})`,
     );
   }
-  const buffer = new ArrayBuffer(want);
+  // Shared, so worker threads (the parallel span pass) read the arrays without copying them.
+  const buffer = new SharedArrayBuffer(want);
   const view = new Uint8Array(buffer);
   const fd = fs.openSync(file, 'r');
   try {

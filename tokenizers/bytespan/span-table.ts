@@ -3,7 +3,7 @@
  * Spans are looked up straight from the corpus bytes in an ArenaTable (../arena-table.ts), which copies
  * each distinct span's bytes once into a compact arena.
  */
-import { ArenaTable, FNV_OFFSET, fnv1a } from '../arena-table.js';
+import { ArenaTable, type ArenaTableData, FNV_OFFSET, fnv1a } from '../arena-table.js';
 import { bytesToDisplay } from '../byte-unicode.js';
 import { CONTINUATION_PREFIX } from './base-vocab.js';
 
@@ -13,6 +13,12 @@ import { CONTINUATION_PREFIX } from './base-vocab.js';
  * table (equal hash, length and bytes) never confuses the two.
  */
 const INITIAL_SEED = FNV_OFFSET ^ 0x5bd1e995;
+
+/** A table's contents as plain typed arrays (what a worker posts back). */
+export interface SpanTableData extends ArenaTableData<Uint8Array> {
+  /** 1 where the entry starts a pre-token. */
+  initial: Uint8Array;
+}
 
 export class SpanTable {
   private readonly table = new ArenaTable<Uint8Array>(Uint8Array, 1 << 13);
@@ -37,15 +43,44 @@ export class SpanTable {
 
   /** Adds `by` to the count of (startsPreToken, bytes[from, from + length)); returns its id. */
   add(startsPreToken: boolean, from: number, length: number, by = 1): number {
-    const table = this.table;
     const bytes = this.bytes;
     const hash = fnv1a(bytes, from, from + length, startsPreToken ? INITIAL_SEED : FNV_OFFSET);
-    const found = table.find(hash, bytes, from, length);
+    return this.addKey(hash, startsPreToken, bytes, from, length, by);
+  }
+
+  /**
+   * Adds another table's entries in their order (so first-occurrence order carries over when tables of
+   * consecutive corpus ranges are merged in range order); returns the id here of each of its entries.
+   */
+  merge(data: SpanTableData): Int32Array {
+    const { arena, starts, lengths, hashes, counts, initial } = data;
+    const ids = new Int32Array(data.size);
+    for (let j = 0; j < data.size; j++) {
+      ids[j] = this.addKey(hashes[j]!, initial[j] === 1, arena, starts[j]!, lengths[j]!, counts[j]!);
+    }
+    return ids;
+  }
+
+  /** Compact copies of the contents, suitable for transfer to another thread. */
+  data(): SpanTableData {
+    return { ...this.table.data(), initial: this.initial.slice(0, this.size) };
+  }
+
+  private addKey(
+    hash: number,
+    startsPreToken: boolean,
+    key: Uint8Array,
+    from: number,
+    length: number,
+    by: number,
+  ): number {
+    const table = this.table;
+    const found = table.find(hash, key, from, length);
     if (found >= 0) {
       table.counts[found]! += by;
       return found;
     }
-    const entry = table.insert(hash, bytes, from, length, by);
+    const entry = table.insert(hash, key, from, length, by);
     if (entry === this.initial.length) {
       const grown = new Uint8Array(2 * entry);
       grown.set(this.initial);

@@ -14,7 +14,8 @@ import {
   normaliseProportion,
   seedQuota,
 } from './selection.js';
-import { CONSTRAINTS, type Constraint, countSpans, type SpanCounts } from './spans.js';
+import { countSpansParallel } from './span-pool.js';
+import { CONSTRAINTS, type Constraint, type SpanCounts } from './spans.js';
 
 export const DEFAULT_THRESHOLD_PERCENTILE = 30;
 
@@ -38,6 +39,11 @@ export interface ByteSpanOptions {
   proportion?: number;
   /** Language-balanced selection over the corpus's document sources (round robin). */
   balanced?: boolean;
+  /**
+   * Threads for the span pass (1: this thread only). Default: the available cores, at most 8, or 1 for
+   * corpora under 4 MiB (see span-pool.ts).
+   */
+  numWorkers?: number;
   onProgress?: (progress: ByteSpanProgress) => void;
 }
 
@@ -100,12 +106,14 @@ export async function trainByteSpan(corpus: CueCorpus, options: ByteSpanOptions)
   const { sizes, proportion, percentile } = check(corpus, options, base.length);
   const { onProgress } = options;
   const onSpans = (done: number, total: number) => onProgress?.({ phase: 'spans', done, total });
+  const workers = options.numWorkers === undefined ? {} : { numWorkers: options.numWorkers };
 
   let threshold: number | null = null;
   let counts: SpanCounts;
   let order: Int32Array;
   if (proportion === 0) {
-    counts = countSpans(corpus, {
+    counts = await countSpansParallel(corpus, {
+      ...workers,
       cue: null,
       constraint: options.constraint,
       bytesOnly: true,
@@ -119,7 +127,8 @@ export async function trainByteSpan(corpus: CueCorpus, options: ByteSpanOptions)
       threshold = cuePercentile(cue, percentile);
     }
     const pass = (words: boolean) =>
-      countSpans(corpus, {
+      countSpansParallel(corpus, {
+        ...workers,
         cue,
         constraint: options.constraint,
         ...(threshold === null ? {} : { threshold }),
@@ -129,10 +138,10 @@ export async function trainByteSpan(corpus: CueCorpus, options: ByteSpanOptions)
       });
     // Seeding below p = 1 always ends in BPE, so the pass keeps the words; frequency selection needs
     // them only when the spans run out, which a second (identical) pass then provides.
-    counts = pass(proportion !== null && proportion < 1);
+    counts = await pass(proportion !== null && proportion < 1);
     order = orderOf(counts, options.balanced === true);
     if (proportion === null && counts.words === null && order.length < sizes.at(-1)! - base.length) {
-      counts = pass(true);
+      counts = await pass(true);
     }
   }
 

@@ -187,31 +187,77 @@ class SpanPass {
   }
 }
 
-/** Runs the span pass over every document of the corpus. */
-export function countSpans(corpus: CueCorpus, options: SpanPassOptions): SpanCounts {
+/** The arrays the pass reads: a cue corpus, or the shared parts of one inside a worker thread. */
+export interface SpanCorpus {
+  readonly bytes: Uint8Array;
+  readonly docEnds: Float64Array;
+  readonly docSources: Uint16Array;
+  /** Number of document sources (the length of `bySource`). */
+  readonly numSources: number;
+}
+
+/** The corpus's arrays as the pass reads them. */
+export function spanCorpusOf(corpus: CueCorpus): SpanCorpus {
   const { bytes, docEnds, docSources } = corpus;
+  return { bytes, docEnds, docSources, numSources: corpus.meta.sources.length };
+}
+
+/** Checks the options against the corpus; returns θ (NaN when unused). */
+export function checkSpanPass(corpus: SpanCorpus, options: SpanPassOptions): number {
   const { cue, constraint } = options;
   const bytesOnly = options.bytesOnly === true;
   if (cue === null && !bytesOnly) throw new Error('the span pass needs a cue');
-  if (cue !== null && cue.length !== bytes.length) {
-    throw new Error(`the cue has ${cue.length} values but the corpus has ${bytes.length} bytes`);
+  if (cue !== null && cue.length !== corpus.bytes.length) {
+    throw new Error(`the cue has ${cue.length} values but the corpus has ${corpus.bytes.length} bytes`);
   }
-  const combined = constraint === 'combined';
   const theta = options.threshold ?? Number.NaN;
-  if (combined && !bytesOnly && !Number.isFinite(theta)) {
+  if (constraint === 'combined' && !bytesOnly && !Number.isFinite(theta)) {
     throw new Error(`the combined constraint needs a finite threshold, got ${theta}`);
   }
+  return theta;
+}
+
+/** Runs the span pass over every document of the corpus. */
+export function countSpans(corpus: CueCorpus, options: SpanPassOptions): SpanCounts {
+  const spanCorpus = spanCorpusOf(corpus);
+  checkSpanPass(spanCorpus, options);
+  const total = corpus.bytes.length;
+  options.onProgress?.(0, total);
+  const counts = countSpanRange(spanCorpus, options, 0, corpus.docEnds.length, (done) =>
+    options.onProgress?.(done, total),
+  );
+  options.onProgress?.(total, total);
+  return counts;
+}
+
+/**
+ * The span pass over documents [firstDoc, endDoc) (options checked by `checkSpanPass`); candidates are
+ * numbered in first-occurrence order within the range. `onBytes` receives the bytes done in the range
+ * every few MiB.
+ */
+export function countSpanRange(
+  corpus: SpanCorpus,
+  options: SpanPassOptions,
+  firstDoc: number,
+  endDoc: number,
+  onBytes?: (done: number) => void,
+): SpanCounts {
+  const { bytes, docEnds, docSources } = corpus;
+  const { cue } = options;
+  const bytesOnly = options.bytesOnly === true;
+  const combined = options.constraint === 'combined';
+  const theta = options.threshold ?? Number.NaN;
   const bySource = options.perSource
-    ? Array.from({ length: corpus.meta.sources.length }, () => new Map<number, number>())
+    ? Array.from({ length: corpus.numSources }, () => new Map<number, number>())
     : null;
   const words = options.words || bytesOnly ? new WordTable() : null;
   const builder = words === null ? null : new WordBuilder(words);
   const pass = new SpanPass(bytes, builder);
 
   let ptb = new Uint8Array(1 << 16);
-  options.onProgress?.(0, bytes.length);
-  let nextReport = PROGRESS_EVERY;
-  for (let d = 0; d < docEnds.length; d++) {
+  const rangeStart = firstDoc === 0 ? 0 : docEnds[firstDoc - 1]!;
+  let nextReport = rangeStart + PROGRESS_EVERY;
+  for (let d = firstDoc; d < endDoc; d++) {
     const base = d === 0 ? 0 : docEnds[d - 1]!;
     const end = docEnds[d]!;
     const n = end - base;
@@ -224,11 +270,10 @@ export function countSpans(corpus: CueCorpus, options: SpanPassOptions): SpanCou
     if (cue !== null && !bytesOnly) pass.document(doc, ptb, base, cue.subarray(base, end), combined, theta);
     builder?.endDocument(doc, ptb);
     if (end >= nextReport) {
-      options.onProgress?.(end, bytes.length);
+      onBytes?.(end - rangeStart);
       nextReport = end + PROGRESS_EVERY;
     }
   }
-  options.onProgress?.(bytes.length, bytes.length);
   const { table, occurrences, skippedHashPrefix } = pass;
   return { table, bySource, words, occurrences, skippedHashPrefix };
 }

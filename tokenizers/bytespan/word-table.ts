@@ -2,7 +2,7 @@
  * Distinct words (runs of int32 symbols) with counts: the input of the BPE continuation, where a word is
  * one pre-token occurrence segmented into spans and bytes.
  */
-import { ArenaTable, fnv1a } from '../arena-table.js';
+import { ArenaTable, type ArenaTableData, fnv1a } from '../arena-table.js';
 import type { SymbolWords } from '../bpe/merge-loop.js';
 
 export class WordTable {
@@ -20,6 +20,11 @@ export class WordTable {
   /** Calls `visit(arena, start, length, count)` for every distinct word, in insertion order. */
   forEach(visit: (arena: Int32Array, start: number, length: number, count: number) => void): void {
     this.table.forEach(visit);
+  }
+
+  /** Compact copies of the contents, suitable for transfer to another thread. */
+  data(): ArenaTableData<Int32Array> {
+    return this.table.data();
   }
 
   /** A fresh copy in the merge loop's layout (which it edits in place). */
