@@ -13,6 +13,7 @@ import { EOS_TOKEN, PAD_TOKEN } from './base-vocab.js';
 import { type CueCorpus, type CueName, docStart, readCueCorpus } from './cue-corpus.js';
 import { type GlobalOptions, globalStatsCsv, trainGlobal } from './global.js';
 import { tokenizerFolder, tokenizerName } from './naming.js';
+import { checkVocabSizes } from './selection.js';
 import { type ByteSpanOptions, trainByteSpan } from './span-trainer.js';
 import { ByteSpanTokenizer } from './tokenizer.js';
 
@@ -120,13 +121,7 @@ export async function createFrequencyTokenizers(
 ): Promise<CreatedTokenizer[]> {
   const corpus = loadCorpus(options.predictions, []);
   const specials = [PAD_TOKEN, EOS_TOKEN];
-  const sizes = [...new Set(options.vocabSizes)].sort((a, b) => a - b);
-  for (const v of sizes) {
-    if (!Number.isInteger(v) || v < 256 + specials.length) {
-      throw new Error(`vocabulary size ${v} is smaller than the base vocabulary (${256 + specials.length})`);
-    }
-  }
-  if (sizes.length === 0) throw new Error('no vocabulary sizes given');
+  const sizes = checkVocabSizes(options.vocabSizes, 256 + specials.length);
   const name = tokenizerName({ kind: 'bpe' }, options);
   const bar = createProgress(1, name, { enabled: options.progress, fields: ['phase'] });
   let trained: Awaited<ReturnType<typeof trainBPE>>;
