@@ -28,62 +28,40 @@ const greedy: SamplingFn = (logits, rows) => {
   return Array.from({ length: rows }, (_, r) => argmax(logits.subarray(r * V, (r + 1) * V)));
 };
 
+/**
+ * A strategy that samples after the filters `settings` picks from the caller's options (with the
+ * strategy's defaults); the repetition penalty always applies as given.
+ */
+function filtered(settings: (o: SamplingOptions) => SamplingOptions): SamplingFn {
+  return (logits, rows, o, rng, previous) =>
+    sampleBatch(logits, rows, { ...settings(o), repetitionPenalty: o.repetitionPenalty }, rng, previous);
+}
+
 samplingRegistry.register('greedy', greedy);
-samplingRegistry.register('temperature', (l, rows, o, rng, prev) =>
-  sampleBatch(
-    l,
-    rows,
-    { temperature: o.temperature ?? 1, repetitionPenalty: o.repetitionPenalty },
-    rng,
-    prev,
-  ),
+samplingRegistry.register(
+  'temperature',
+  filtered((o) => ({ temperature: o.temperature ?? 1 })),
 );
-samplingRegistry.register('top_k', (l, rows, o, rng, prev) =>
-  sampleBatch(
-    l,
-    rows,
-    {
-      temperature: o.temperature ?? 1,
-      topK: o.topK ?? 50,
-      topKMode: 'exact',
-      repetitionPenalty: o.repetitionPenalty,
-    },
-    rng,
-    prev,
-  ),
+samplingRegistry.register(
+  'top_k',
+  filtered((o) => ({ temperature: o.temperature ?? 1, topK: o.topK ?? 50, topKMode: 'exact' })),
 );
-samplingRegistry.register('top_p', (l, rows, o, rng, prev) =>
-  sampleBatch(
-    l,
-    rows,
-    { temperature: o.temperature ?? 1, topP: o.topP ?? 0.9, repetitionPenalty: o.repetitionPenalty },
-    rng,
-    prev,
-  ),
+samplingRegistry.register(
+  'top_p',
+  filtered((o) => ({ temperature: o.temperature ?? 1, topP: o.topP ?? 0.9 })),
 );
-samplingRegistry.register('min_p', (l, rows, o, rng, prev) =>
-  sampleBatch(
-    l,
-    rows,
-    { temperature: o.temperature ?? 1, minP: o.minP ?? 0.05, repetitionPenalty: o.repetitionPenalty },
-    rng,
-    prev,
-  ),
+samplingRegistry.register(
+  'min_p',
+  filtered((o) => ({ temperature: o.temperature ?? 1, minP: o.minP ?? 0.05 })),
 );
-samplingRegistry.register('combined', (l, rows, o, rng, prev) =>
-  sampleBatch(
-    l,
-    rows,
-    {
-      temperature: o.temperature ?? 0.8,
-      topK: o.topK ?? 50,
-      topP: o.topP ?? 0.9,
-      minP: o.minP,
-      repetitionPenalty: o.repetitionPenalty,
-    },
-    rng,
-    prev,
-  ),
+samplingRegistry.register(
+  'combined',
+  filtered((o) => ({
+    temperature: o.temperature ?? 0.8,
+    topK: o.topK ?? 50,
+    topP: o.topP ?? 0.9,
+    minP: o.minP,
+  })),
 );
 
 export function getSamplingFn(name: string): SamplingFn {
