@@ -47,15 +47,17 @@ export function argmax(row: ArrayLike<number>): number {
   return best;
 }
 
-/** `a` ranks before `b`: larger value first, ties by ascending id (a deterministic total order). */
-const ranksBefore = (row: Float32Array, a: number, b: number): boolean =>
-  row[a]! > row[b]! || (row[a] === row[b] && a < b);
+/** Rank order of ids: larger value first, ties by ascending id (a deterministic total order). */
+const byRank =
+  (row: Float32Array) =>
+  (a: number, b: number): number =>
+    row[b]! - row[a]! || a - b;
 
 /** The finite entries' ids sorted by rank (−∞ entries are already removed and stay last). */
 function descendingOrder(row: Float32Array): Int32Array {
   const ids: number[] = [];
   for (let i = 0; i < row.length; i++) if (row[i] !== Number.NEGATIVE_INFINITY) ids.push(i);
-  return Int32Array.from(ids).sort((a, b) => row[b]! - row[a]! || a - b);
+  return Int32Array.from(ids).sort(byRank(row));
 }
 
 /**
@@ -63,6 +65,8 @@ function descendingOrder(row: Float32Array): Int32Array {
  * (a full sort of a 50,257-entry row per generated token costs far more than the model step for small k).
  */
 function topKOrder(row: Float32Array, k: number): Int32Array {
+  const rank = byRank(row);
+  const ranksBefore = (a: number, b: number): boolean => rank(a, b) < 0;
   const heap = new Int32Array(k); // heap[0] is the worst of the kept ids
   let size = 0;
   const siftDown = (from: number): void => {
@@ -70,8 +74,8 @@ function topKOrder(row: Float32Array, k: number): Int32Array {
       const l = 2 * i + 1;
       const r = l + 1;
       let worst = i;
-      if (l < size && ranksBefore(row, heap[worst]!, heap[l]!)) worst = l;
-      if (r < size && ranksBefore(row, heap[worst]!, heap[r]!)) worst = r;
+      if (l < size && ranksBefore(heap[worst]!, heap[l]!)) worst = l;
+      if (r < size && ranksBefore(heap[worst]!, heap[r]!)) worst = r;
       if (worst === i) return;
       [heap[i], heap[worst]] = [heap[worst]!, heap[i]!];
       i = worst;
@@ -82,16 +86,16 @@ function topKOrder(row: Float32Array, k: number): Int32Array {
       heap[size] = id;
       for (let i = size++; i > 0; ) {
         const parent = (i - 1) >> 1;
-        if (!ranksBefore(row, heap[parent]!, heap[i]!)) break;
+        if (!ranksBefore(heap[parent]!, heap[i]!)) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
         i = parent;
       }
-    } else if (ranksBefore(row, id, heap[0]!)) {
+    } else if (ranksBefore(id, heap[0]!)) {
       heap[0] = id;
       siftDown(0);
     }
   }
-  return heap.sort((a, b) => row[b]! - row[a]! || a - b);
+  return heap.sort(rank);
 }
 
 /**
