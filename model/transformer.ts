@@ -39,6 +39,12 @@ export interface ForwardInput {
    * changes nothing for real tokens. Absent or all ones: the plain causal path, no extra ops.
    */
   attentionMask?: TokenBatch;
+  /**
+   * An outside token-embedding matrix [rows, nEmbd] used instead of the model's own, for lookup and for
+   * the tied head alike (ids are checked against its rows). Gradients flow into whatever produced it,
+   * e.g. a hypernetwork predicting embeddings for another tokenizer, while the body stays as it is.
+   */
+  embeddings?: tf.Tensor2D;
 }
 
 export interface ForwardOutput {
@@ -115,7 +121,6 @@ function toBatch(value: TokenBatch, what: string): Batch {
 
 export abstract class TransformerModel {
   readonly config: GPTConfig;
-  readonly vocabSize: number;
   training = true;
   readonly #params = new Map<string, tf.Variable>();
   protected readonly rng: SeededRandom;
@@ -133,10 +138,9 @@ export abstract class TransformerModel {
       );
     }
     this.config = config;
-    this.vocabSize = config.vocabSize;
     this.rng = new SeededRandom(options.seed ?? 1337);
     const d = config.nEmbd;
-    this.addNormal('transformer.wte.weight', [this.vocabSize, d], INIT_STD);
+    this.addNormal('transformer.wte.weight', [config.vocabSize, d], INIT_STD);
     this.addNormal('transformer.wpe.weight', [config.blockSize, d], INIT_STD);
     this.buildBlocks();
     this.addLayerNorm('transformer.ln_f');
@@ -221,6 +225,48 @@ export abstract class TransformerModel {
     return this.#params.get(name);
   }
 
+  /** Rows of the token-embedding matrix (the tied head has the same rows). */
+  get vocabSize(): number {
+    return this.param('transformer.wte.weight').shape[0];
+  }
+
+  /** A copy of the input embedding matrix [vocabSize, nEmbd]. */
+  getInputEmbeddings(): tf.Tensor2D {
+    return this.param('transformer.wte.weight').clone() as tf.Tensor2D;
+  }
+
+  /** A copy of the output (head) embedding matrix; the head is tied, so these are the input rows. */
+  getOutputEmbeddings(): tf.Tensor2D {
+    return this.getInputEmbeddings();
+  }
+
+  /**
+   * Replaces the token embeddings (input and tied head) with a copy of `matrix` [rows, nEmbd]. Another row
+   * count resizes the vocabulary: config.vocabSize follows, and `paddingIdx` (default: the current one)
+   * must lie inside the new rows. The body is not touched. Optimizer state for the old matrix is stale.
+   */
+  setInputEmbeddings(matrix: tf.Tensor2D, options: { paddingIdx?: number | null } = {}): void {
+    const [rows, width] = matrix.shape;
+    if (matrix.rank !== 2 || width !== this.config.nEmbd || !(rows > 0)) {
+      throw new ModelError(
+        `embedding matrix must be [rows, ${this.config.nEmbd}] with rows > 0, got [${matrix.shape}]`,
+      );
+    }
+    const paddingIdx = options.paddingIdx === undefined ? this.config.paddingIdx : options.paddingIdx;
+    if (paddingIdx !== null && (!Number.isInteger(paddingIdx) || paddingIdx < 0 || paddingIdx >= rows)) {
+      throw new ModelError(`paddingIdx ${paddingIdx} is outside the new vocabulary (${rows} rows)`);
+    }
+    const old = this.param('transformer.wte.weight');
+    if (rows === old.shape[0]) old.assign(matrix);
+    else {
+      // Replaced in place in the parameter map, so definition order (and checkpoint layout) is unchanged.
+      this.#params.set('transformer.wte.weight', tf.variable(matrix.clone(), true));
+      old.dispose();
+    }
+    this.config.vocabSize = rows;
+    this.config.paddingIdx = paddingIdx;
+  }
+
   /** Trainable parameters by checkpoint name, in definition order (the tied head appears once, as wte). */
   namedParameters(): Array<[string, tf.Variable]> {
     return [...this.#params];
@@ -262,7 +308,11 @@ export abstract class TransformerModel {
 
   forward(input: ForwardInput): ForwardOutput {
     const batch = toBatch(input.inputIds, 'inputIds');
-    this.#checkBatch(batch);
+    const table = input.embeddings ?? (this.param('transformer.wte.weight') as tf.Tensor2D);
+    if (table.rank !== 2 || table.shape[1] !== this.config.nEmbd) {
+      throw new ModelError(`embeddings must be [rows, ${this.config.nEmbd}], got [${table.shape}]`);
+    }
+    this.#checkBatch(batch, table.shape[0]);
     let real: Uint8Array | null = null;
     if (input.attentionMask !== undefined) {
       const mask = toBatch(input.attentionMask, 'attentionMask');
@@ -278,27 +328,27 @@ export abstract class TransformerModel {
       targets = t.ids;
     }
     return tf.tidy(() => {
-      const logits2d = this.#logits(batch, 0, null, real);
-      const logits = tf.reshape(logits2d, [batch.batch, batch.length, this.vocabSize]) as tf.Tensor3D;
+      const logits2d = this.#logits(batch, 0, null, real, null, table);
+      const logits = tf.reshape(logits2d, [batch.batch, batch.length, table.shape[0]]) as tf.Tensor3D;
       if (targets === null) return { logits };
       return { logits, loss: crossEntropy(logits2d, targets, IGNORE_INDEX) };
     });
   }
 
-  #checkBatch({ ids, length }: Batch): void {
+  #checkBatch({ ids, length }: Batch, vocabSize: number): void {
     if (length === 0) throw new ModelError('inputIds has no tokens');
     if (length > this.config.blockSize) {
       throw new ModelError(`sequence length ${length} exceeds blockSize ${this.config.blockSize}`);
     }
-    this.#checkIds(ids);
+    this.#checkIds(ids, vocabSize);
   }
 
-  #checkIds(ids: ArrayLike<number>): void {
+  #checkIds(ids: ArrayLike<number>, vocabSize = this.vocabSize): void {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
         throw new ModelError(
-          `token id ${id} is outside the model vocabulary (vocabSize ${this.vocabSize}); tokenizer and model config disagree`,
+          `token id ${id} is outside the model vocabulary (vocabSize ${vocabSize}); tokenizer and model config disagree`,
         );
       }
     }
@@ -322,6 +372,7 @@ export abstract class TransformerModel {
     caches: LayerCache[] | null,
     real: Uint8Array | null,
     sampling: { headT: tf.Tensor2D } | null = null,
+    table = this.param('transformer.wte.weight') as tf.Tensor2D,
   ): tf.Tensor2D {
     const { ids, length } = batch;
     const padding = real === null ? null : new KeyPadding(real, batch.batch, length, offset);
@@ -332,7 +383,7 @@ export abstract class TransformerModel {
     } else {
       positions = padding.positions();
     }
-    const tokens = embedding(this.param('transformer.wte.weight') as tf.Tensor2D, ids);
+    const tokens = embedding(table, ids);
     const pos = embedding(this.param('transformer.wpe.weight') as tf.Tensor2D, positions);
     let x = dropout(tf.add(tokens, pos), this.config.dropout, this.training) as tf.Tensor2D;
     for (let layer = 0; layer < this.config.nLayer; layer++) {
@@ -352,7 +403,7 @@ export abstract class TransformerModel {
       return tf.matMul(h, sampling.headT);
     }
     const h = this.layerNorm('transformer.ln_f', x) as tf.Tensor2D;
-    return linearTransposed(h, this.param('transformer.wte.weight') as tf.Tensor2D);
+    return linearTransposed(h, table);
   }
 
   /** A Linear layer by name: x[N, in] · weight (+ bias). */
