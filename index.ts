@@ -1,5 +1,8 @@
-/** cleangpt's public API: everything a research script imports. */
-export { ConfigError, GPTConfig, type GPTConfigFields } from './config.js';
+/**
+ * cleangpt's public API: everything a research script imports. The model, training and inference parts
+ * are listed here; tokenizers, corpora and analysis (everything that runs without TensorFlow.js) come
+ * from text-api.ts.
+ */
 export { type ExtractCuesOptions, extractCues } from './inference/cues.js';
 export {
   batchGenerate,
@@ -48,89 +51,7 @@ export {
   TransformerModel,
 } from './model/transformer.js';
 export { VanillaTransformerModel } from './model/vanilla.js';
-export {
-  BaseTokenizer,
-  type BatchEncodeOptions,
-  type BatchEncoding,
-  type DecodeOptions,
-  type EncodeOptions,
-  type TensorBatchEncoding,
-  type TokenIds,
-} from './tokenizers/base.js';
-export {
-  type BPEEncodeOptions,
-  BPETokenizer,
-  type BPETokenizerOptions,
-} from './tokenizers/bpe/tokenizer.js';
-export {
-  type TrainBPEOptions,
-  type TrainBPEResult,
-  type TrainInput,
-  type TrainProgress,
-  trainBPE,
-} from './tokenizers/bpe/trainer.js';
-export { BPEWorkerPool } from './tokenizers/bpe/worker-pool.js';
-export { ByteLevelTokenizer, type ByteLevelTokenizerOptions } from './tokenizers/byte-level.js';
-export {
-  EOS_TOKEN as BYTESPAN_EOS_TOKEN,
-  globalBaseVocab,
-  PAD_TOKEN as BYTESPAN_PAD_TOKEN,
-  spanBaseVocab,
-  UNK_TOKEN as BYTESPAN_UNK_TOKEN,
-} from './tokenizers/bytespan/base-vocab.js';
-export {
-  type CreateByteSpanOptions,
-  type CreatedTokenizer,
-  type CreateFrequencyOptions,
-  type CreateGlobalOptions,
-  createByteSpanTokenizers,
-  createFrequencyTokenizers,
-  createGlobalTokenizers,
-} from './tokenizers/bytespan/create.js';
-export {
-  CUE_NAMES,
-  type CueCorpus,
-  type CueCorpusMeta,
-  CueCorpusWriter,
-  type CueName,
-  type CueUnit,
-  cueCorpusFromArrays,
-  parseCueName,
-  readCueCorpus,
-} from './tokenizers/bytespan/cue-corpus.js';
-export {
-  type GlobalCounting,
-  type GlobalOptions,
-  type GlobalResult,
-  globalStatsCsv,
-  trainGlobal,
-} from './tokenizers/bytespan/global.js';
-export { type TokenizerKind, tokenizerFolder, tokenizerName } from './tokenizers/bytespan/naming.js';
-export {
-  type ByteSpanOptions,
-  type ByteSpanProgress,
-  type ByteSpanResult,
-  type ByteSpanVocab,
-  trainByteSpan,
-} from './tokenizers/bytespan/span-trainer.js';
-export {
-  BYTESPAN_HUB_COMPATIBLE,
-  type ByteOffsetEncoding,
-  type ByteSpanEncodeOptions,
-  ByteSpanTokenizer,
-  type ByteSpanTokenizerOptions,
-} from './tokenizers/bytespan/tokenizer.js';
-export { CharacterTokenizer, type CharacterTokenizerOptions } from './tokenizers/character.js';
-export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
-export {
-  createTokenizer,
-  listTokenizers,
-  loadTokenizer,
-  registerTokenizer,
-  resolveTokenizer,
-  type TokenizerClass,
-  unregisterTokenizer,
-} from './tokenizers/registry.js';
+export * from './text-api.js';
 export { AdamW, type AdamWOptions } from './trainers/adamw.js';
 export { AdvancedTrainer, type AdvancedTrainerOptions, TrainingError } from './trainers/advanced-trainer.js';
 export { BaseTrainer, evaluateModel } from './trainers/base-trainer.js';
@@ -146,53 +67,3 @@ export {
 export { learningRateAt, type ScheduleName } from './trainers/schedules.js';
 export { SimpleTrainer } from './trainers/simple-trainer.js';
 export type { Callback, EvalResult, TrainerState } from './trainers/types.js';
-export { readDocuments, tokenizeToFile } from './utils/data.js';
-export { DataLoader } from './utils/data-loader.js';
-export { FileError } from './utils/fs.js';
-export { resolveInputs } from './utils/hub.js';
-export { dataFile } from './utils/paths.js';
-export {
-  COVERAGE_MARKERS,
-  type CoverageSeries,
-  type LossPoint,
-  plotCoverageCurve,
-  plotCoverageCurves,
-  plotGroupedBars,
-  plotLines,
-  plotLossCurves,
-  plotMetricBars,
-  plotTokenDistribution,
-  renderChart,
-} from './utils/plots.js';
-export { Registry, RegistryError } from './utils/registry.js';
-export { forEachLine, readLines, readLinesOfFiles } from './utils/text-stream.js';
-export { TokenFile } from './utils/token-file.js';
-export {
-  type AnalysisInput,
-  type AnalysisSummary,
-  analyzeDatasetWithTokenizer,
-  COVERAGE_THRESHOLDS,
-  type ReducedVocab,
-  type TokenCount,
-  TokenUsageAnalyzer,
-} from './utils/token-statistics.js';
-export {
-  type CorpusMetrics,
-  evaluateCorpus,
-  evaluateTokenizer,
-  type MorphItem,
-  type MorphScoreResult,
-  morphScore,
-  RENYI_ALPHA,
-  readMorphCsv,
-  renyiEfficiency,
-  type TokenizerEvaluation,
-  TokenizerMetricsAccumulator,
-} from './utils/tokenizer-metrics.js';
-export {
-  buildReport,
-  compareTokenizers,
-  type Report,
-  type ReportEntry,
-  writeTokenizerReport,
-} from './utils/tokenizer-report.js';

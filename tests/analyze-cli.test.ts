@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { pngSize } from './png-size.js';
 
 // Runs the compiled CLI (`npm test` builds dist/ first).
-const CLI = path.resolve('dist/cli.js');
+const CLI = path.resolve('dist/cli/main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-analyze-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

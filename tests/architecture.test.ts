@@ -1,16 +1,17 @@
 /**
  * Enforces the design's dependency direction:
- * cli.ts/examples → index.ts → trainers, inference, utils → model, tokenizers → config.ts.
+ * cli/, examples → index.ts (and its TensorFlow.js-free part text-api.ts) → trainers, inference, utils →
+ * model, tokenizers → config.ts.
  * Leaf helpers in utils/ (files importing only other leaf helpers) may be used by every layer.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const LAYER_DIRS = ['tokenizers', 'model', 'trainers', 'inference', 'utils', 'examples', 'bench'];
+const LAYER_DIRS = ['cli', 'tokenizers', 'model', 'trainers', 'inference', 'utils', 'examples', 'bench'];
 
 function sourceFiles(): string[] {
-  const out = ['config.ts', 'index.ts', 'cli.ts'];
+  const out = ['config.ts', 'index.ts', 'text-api.ts'];
   const walk = (dir: string): void => {
     if (!fs.existsSync(path.join(root, dir))) return;
     for (const entry of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
@@ -77,23 +78,40 @@ describe('dependency direction', () => {
   });
 
   test('nothing in the library imports the CLI, examples or benchmarks', () => {
-    const library = files.filter((f) => !['cli.ts', 'examples', 'bench'].includes(topFolder(f)));
+    const library = files.filter((f) => !['cli', 'examples', 'bench'].includes(topFolder(f)));
     const bad = library.flatMap((f) =>
       imports
         .get(f)!
-        .filter((t) => ['cli.ts', 'examples', 'bench'].includes(topFolder(t)))
+        .filter((t) => ['cli', 'examples', 'bench'].includes(topFolder(t)))
         .map((t) => `${f} imports ${t}`),
     );
     expect(bad).toEqual([]);
   });
 
-  test('trainers, inference and utils never import index.ts', () => {
+  test('the library never imports its public API files', () => {
     for (const layer of ['trainers', 'inference', 'utils', 'model', 'tokenizers']) {
-      expect(violations(layer, (t) => t !== 'index.ts')).toEqual([]);
+      expect(violations(layer, (t) => t !== 'index.ts' && t !== 'text-api.ts')).toEqual([]);
     }
   });
 
   test('examples use only the public API', () => {
     expect(violations('examples', (t) => t === 'index.ts')).toEqual([]);
+  });
+
+  test('the CLI uses only the public API (and its own files)', () => {
+    expect(
+      violations('cli', (t) => t === 'index.ts' || t === 'text-api.ts' || topFolder(t) === 'cli'),
+    ).toEqual([]);
+  });
+
+  test('text-api.ts, the TensorFlow.js-free API, reaches neither the model, trainers nor inference', () => {
+    const reached = new Set<string>();
+    const visit = (f: string): void => {
+      if (reached.has(f)) return;
+      reached.add(f);
+      for (const t of imports.get(f) ?? []) visit(t);
+    };
+    visit('text-api.ts');
+    expect([...reached].filter((f) => ['model', 'trainers', 'inference'].includes(topFolder(f)))).toEqual([]);
   });
 });

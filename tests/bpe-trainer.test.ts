@@ -321,7 +321,7 @@ describe('bad input', () => {
 });
 
 describe('cleangpt tokenizers train-bpe (compiled CLI)', () => {
-  const cli = path.resolve('dist/cli.js');
+  const cli = path.resolve('dist/cli/main.js');
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpe-cli-'));

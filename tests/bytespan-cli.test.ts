@@ -8,7 +8,7 @@ import { loadTokenizer } from '../tokenizers/registry.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = (...args: string[]): string =>
-  execFileSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args, '--quiet'], {
+  execFileSync(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), ...args, '--quiet'], {
     encoding: 'utf8',
   });
 
@@ -127,9 +127,13 @@ test('create-bytespan, create-threshold and create-frequency write loadable toke
 
 test('bad parameters are refused with the value named', () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'tokenizers', ...args, '--quiet'], {
-      encoding: 'utf8',
-    });
+    spawnSync(
+      process.execPath,
+      [path.join(root, 'dist', 'cli', 'main.js'), 'tokenizers', ...args, '--quiet'],
+      {
+        encoding: 'utf8',
+      },
+    );
   const out = path.join(tmp, 'bad');
   const base = ['--predictions', predictions, '--out', out, '--cue', 'entropy'];
   const combined = (...extra: string[]) =>

@@ -184,7 +184,7 @@ test('cleangpt extract predictions writes the same cue corpus as the library', a
   const args = ['extract', 'predictions', '--model', modelDir, '--input', ...inputs, '--out', viaCli];
   const stdout = execFileSync(
     process.execPath,
-    [path.join(root, 'dist', 'cli.js'), ...args, '--document-separator', '\\n', '--quiet'],
+    [path.join(root, 'dist', 'cli', 'main.js'), ...args, '--document-separator', '\\n', '--quiet'],
     { encoding: 'utf8' },
   );
   expect(stdout).toMatch(/wrote 29 bytes in 4 documents/);

@@ -6,7 +6,7 @@ import { readMetrics } from '../trainers/metrics-log.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = (...args: string[]): string =>
-  execFileSync(process.execPath, [path.join(root, 'dist', 'cli.js'), ...args], {
+  execFileSync(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), ...args], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });

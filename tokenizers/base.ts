@@ -6,8 +6,9 @@
  * owns the special-token bookkeeping and batch encoding (padding, truncation, attention masks, tensors).
  */
 
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
 
 export interface EncodeOptions {
@@ -281,6 +282,14 @@ export abstract class BaseTokenizer {
   }
 }
 
+/**
+ * TensorFlow.js, loaded on the first request for a tensor rather than at import, so programs that only
+ * tokenize (most of the CLI) start without it. The same module instance the model layer imports.
+ */
+const tfjs = (): typeof tf => createRequire(import.meta.url)('@tensorflow/tfjs-core') as typeof tf;
+
+const isTensor = (ids: TokenIds): ids is tf.Tensor => typeof (ids as tf.Tensor).dataSync === 'function';
+
 /** True when `text` ends with the first half of a surrogate pair (a streamed chunk cut mid-character). */
 export function endsWithHighSurrogate(text: string): boolean {
   const last = text.charCodeAt(text.length - 1);
@@ -289,7 +298,7 @@ export function endsWithHighSurrogate(text: string): boolean {
 
 /** Reads ids given as an array-like or a tensor into a plain number array (integers checked). */
 export function idsToArray(ids: TokenIds): number[] {
-  const values = ids instanceof tf.Tensor ? Array.from(ids.dataSync()) : Array.from(ids);
+  const values = isTensor(ids) ? Array.from(ids.dataSync()) : Array.from(ids);
   for (const id of values) {
     if (!Number.isInteger(id)) throw new Error(`token ids must be integers, got ${id}`);
   }
@@ -335,6 +344,7 @@ export function padBatch(
       );
     }
     const width = inputIds[0]?.length ?? 0;
+    const tf = tfjs();
     return {
       inputIds: tf.tensor2d(inputIds.flat(), [inputIds.length, width], 'int32'),
       attentionMask: tf.tensor2d(attentionMask.flat(), [attentionMask.length, width], 'int32'),

@@ -1,0 +1,130 @@
+/**
+ * `cleangpt analyze [coverage]`: the tokenizer comparison (bytes/token, fertility, split share, types
+ * used, Rényi efficiency, MorphScore) or the token-usage analysis (frequencies, coverage, reduced
+ * vocabularies).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { BaseTokenizer } from '../text-api.js';
+import {
+  collect,
+  fraction,
+  inputFilesOption,
+  integerAtLeast,
+  quietOption,
+  tokenizerOption,
+} from './options.js';
+
+interface AnalyzeOptions {
+  tokenizer: string[];
+  input: string[];
+  morph?: string;
+  reducedVocab?: number[];
+  maxSamples?: number;
+  quiet?: boolean;
+  out: string;
+}
+
+type Named = Array<{ name: string; tokenizer: BaseTokenizer }>;
+
+/**
+ * `--tokenizer` values → named tokenizers (directory base names; repeated names get a numeric suffix). A
+ * character tokenizer given by name has no vocabulary yet, so it gets the characters of `inputs`.
+ */
+async function namedTokenizers(specs: readonly string[], inputs: readonly string[]): Promise<Named> {
+  const { CharacterTokenizer, readLinesOfFiles, resolveTokenizer } = await import('../text-api.js');
+  const seen = new Map<string, number>();
+  return specs.map((spec) => {
+    const tokenizer = resolveTokenizer(spec);
+    const isDirectory = fs.existsSync(spec) && fs.statSync(spec).isDirectory();
+    if (tokenizer instanceof CharacterTokenizer && !isDirectory)
+      tokenizer.buildVocabFromTexts(readLinesOfFiles(inputs));
+    const base = path.basename(path.resolve(spec));
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { name: n === 1 ? base : `${base}-${n}`, tokenizer };
+  });
+}
+
+async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
+  const { compareTokenizers } = await import('../text-api.js');
+  const report = compareTokenizers({
+    tokenizers: named,
+    inputs: opts.input,
+    morphCsv: opts.morph,
+    outDir: opts.out,
+    showProgress: !opts.quiet,
+  });
+  for (const t of report.tokenizers) {
+    console.log(
+      `${t.name}: ${t.bytesPerToken.toFixed(3)} bytes/token, fertility ${t.fertility.toFixed(3)}, ` +
+        `split ${t.propSplit.toFixed(3)}, types ${t.typesUsed}, Rényi ${t.renyi?.toFixed(3) ?? 'n/a'}` +
+        (t.morphScore === null ? '' : `, MorphScore ${t.morphScore.toFixed(3)}`),
+    );
+  }
+  console.log(`report -> ${path.join(opts.out, 'report.md')}`);
+}
+
+async function coverage(named: Named, opts: AnalyzeOptions): Promise<void> {
+  const { analyzeDatasetWithTokenizer, plotCoverageCurves } = await import('../text-api.js');
+  const curves: Array<{ label: string; cumulative: Float64Array }> = [];
+  for (const { name, tokenizer } of named) {
+    const dir = named.length === 1 ? opts.out : path.join(opts.out, name);
+    const { summary, analyzer, reduced } = analyzeDatasetWithTokenizer({ file: opts.input }, tokenizer, {
+      outputDir: dir,
+      maxSamples: opts.maxSamples,
+      showProgress: !opts.quiet,
+      reducedVocabCoverages: opts.reducedVocab,
+    });
+    curves.push({ label: name, cumulative: analyzer.cumulativeCoverage() });
+    const thresholds = [...analyzer.coverageThresholds()].map(([t, k]) => `${t}: ${k}`).join(', ');
+    console.log(
+      `${name}: ${summary.totalTokens} tokens, ${summary.uniqueTokens} of ${tokenizer.vocabSize} types used; coverage ranks ${thresholds}`,
+    );
+    for (const r of reduced)
+      console.log(
+        `  reduced vocabulary at ${r.requestedCoverage}: ${r.vocab.size} tokens (covers ${r.reachedCoverage.toFixed(4)})`,
+      );
+    console.log(`  analysis -> ${dir}`);
+  }
+  if (named.length > 1)
+    plotCoverageCurves(curves, path.join(opts.out, 'coverage_curves.png'), {
+      title: 'Vocabulary coverage by tokenizer',
+    });
+}
+
+export function registerAnalyzeCommands(program: Command): void {
+  program
+    .command('analyze')
+    .description(
+      'compare tokenizers (bytes/token, fertility, words split, types used, Rényi efficiency, MorphScore); ' +
+        'with "coverage": the cleanGPT token-usage analysis (frequencies, coverage thresholds, reduced vocabularies)',
+    )
+    .argument('[mode]', '"coverage" for the token-usage analysis; omit for the tokenizer comparison')
+    .addOption(
+      tokenizerOption('; repeat to compare')
+        .argParser(collect((v) => v))
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      inputFilesOption('UTF-8 corpus files, read line by line (one per language for per-language metrics)'),
+    )
+    .option('--morph <csv>', 'MorphScore CSV with columns full_word, pt1, rest')
+    .option(
+      '--reduced-vocab <fraction...>',
+      'coverage mode: write reduced_vocab_{c}.json for each coverage',
+      collect(fraction),
+    )
+    .option('--max-samples <n>', 'coverage mode: analyse at most this many lines', integerAtLeast(1))
+    .addOption(quietOption())
+    .requiredOption('--out <dir>', 'output directory for the report and charts')
+    .action(async (mode: string | undefined, opts: AnalyzeOptions) => {
+      if (mode !== undefined && mode !== 'coverage')
+        throw new InvalidArgumentError(`unknown analyze mode "${mode}" (expected "coverage" or nothing)`);
+      if (mode === 'coverage' && opts.morph !== undefined)
+        throw new InvalidArgumentError('--morph applies to the comparison, not to "analyze coverage"');
+      const named = await namedTokenizers(opts.tokenizer, opts.input);
+      await (mode === undefined ? compare(named, opts) : coverage(named, opts));
+    });
+}

@@ -1,0 +1,60 @@
+/** `cleangpt extract predictions`: per-byte information cues from a byte-level model, for ByteSpan. */
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import {
+  backendOption,
+  inputFilesOption,
+  integerAtLeast,
+  overwriteOption,
+  quietOption,
+  unescapeSeparator,
+} from './options.js';
+
+export function registerExtractCommands(program: Command): void {
+  program
+    .command('extract')
+    .description('extract per-byte information cues for ByteSpan tokenizers')
+    .command('predictions')
+    .description(
+      'run a byte-level model over text and store entropy, surprisal, space and EOS cues (nats) per byte',
+    )
+    .requiredOption(
+      '--model <dir>',
+      'byte-level model directory written by `cleangpt train --tokenizer byte`',
+    )
+    .addOption(inputFilesOption('text, JSONL or Parquet files or folders (one source label per file)'))
+    .requiredOption('--out <dir>', 'cue corpus directory to write')
+    .option('--block-size <n>', 'window length (default: the model blockSize)', integerAtLeast(2))
+    .option('--stride <n>', 'distance between windows (default blockSize / 4)', integerAtLeast(1))
+    .option('--batch-size <n>', 'windows per forward pass', integerAtLeast(1), 8)
+    .option(
+      '--document-separator <text>',
+      'split plain-text files into documents on this string (e.g. "\\n")',
+    )
+    .option('--text-field <name>', 'JSONL/Parquet text field')
+    .option('--no-prefix-space', 'do not prepend a space to documents that lack one')
+    .option('--resume', 'continue an interrupted extraction in --out')
+    .addOption(overwriteOption('replace an existing cue corpus in --out'))
+    .addOption(backendOption())
+    .addOption(quietOption())
+    .action(async (o) => {
+      const { extractCues, initBackend, loadModel, loadTokenizer } = await import('../index.js');
+      await initBackend({ backend: o.backend, log: null });
+      const model = loadModel(o.model).eval();
+      const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
+      const meta = await extractCues(model, tokenizer, o.input, o.out, {
+        blockSize: o.blockSize,
+        stride: o.stride,
+        batchSize: o.batchSize,
+        documentSeparator: unescapeSeparator(o.documentSeparator),
+        textField: o.textField,
+        addPrefixSpace: o.prefixSpace,
+        resume: o.resume,
+        overwrite: o.overwrite,
+        progress: !o.quiet,
+      });
+      console.log(
+        `wrote ${meta.numBytes} bytes in ${meta.numDocuments} documents with cues ${meta.cues.join(', ')} (${meta.unit}) to ${o.out}`,
+      );
+    });
+}

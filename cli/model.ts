@@ -1,0 +1,167 @@
+/** `cleangpt train | generate | eval`: language models on TensorFlow.js (loaded only by these commands). */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { backendOption, integerAtLeast, positiveNumber, quietOption } from './options.js';
+
+/**
+ * The distinct characters of the training inputs (any supported format, newlines included), in
+ * first-seen order, for a character vocabulary.
+ */
+async function corpusCharacters(inputs: readonly string[]): Promise<string> {
+  const { readDocuments, resolveInputs } = await import('../index.js');
+  const seen = new Set<string>();
+  for await (const document of readDocuments(await resolveInputs(inputs))) {
+    for (const piece of document) for (const ch of piece) seen.add(ch);
+  }
+  return [...seen].join('');
+}
+
+function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'train a Vanilla or SASP model on text files; writes the model, tokenizer, metrics.jsonl and loss.png',
+    )
+    .requiredOption('--data <files...>', 'corpus files, folders or hf:// paths')
+    .requiredOption('--out <dir>', 'output directory')
+    .option('--model <type>', 'model type (Vanilla, SASP or a registered plugin)', 'Vanilla')
+    .option('--tokenizer <name|dir>', 'char, byte, gpt2, or a saved tokenizer directory', 'byte')
+    .option('--config <file>', 'GPTConfig JSON (camelCase or snake_case keys); flags override it')
+    .option('--block-size <n>', 'context length', integerAtLeast(1))
+    .option('--n-layer <n>', 'layers', integerAtLeast(1))
+    .option('--n-head <n>', 'attention heads', integerAtLeast(1))
+    .option('--n-embd <n>', 'width', integerAtLeast(1))
+    .option('--batch-size <n>', 'sequences per micro-batch', integerAtLeast(1))
+    .option('--lr <x>', 'peak learning rate', positiveNumber)
+    .option('--max-steps <n>', 'optimizer steps', integerAtLeast(1), 1000)
+    .option('--eval-interval <n>', 'evaluate every N steps', integerAtLeast(1))
+    .option('--warmup-steps <n>', 'linear warm-up steps', integerAtLeast(0))
+    .option('--schedule <name>', 'constant, cosine or wsd', 'cosine')
+    .option('--grad-accum <n>', 'micro-batches per step', integerAtLeast(1), 1)
+    .option('--seed <n>', 'seed for init and data order', integerAtLeast(0), 1337)
+    .addOption(backendOption(' (default: best available)'))
+    .option('--resume', 'continue from OUT/checkpoint')
+    .addOption(quietOption('no progress bars'))
+    .action(async (o) => {
+      const {
+        CharacterTokenizer,
+        GPTConfig,
+        initBackend,
+        loadTokenizer,
+        readJsonFile,
+        resolveTokenizer,
+        trainLanguageModel,
+      } = await import('../index.js');
+      await initBackend({ backend: o.backend });
+      const base = o.config
+        ? GPTConfig.fromJSON(readJsonFile(o.config, 'config'), o.config)
+        : new GPTConfig();
+      const overrides: Record<string, unknown> = {
+        modelType: o.model,
+        blockSize: o.blockSize,
+        nLayer: o.nLayer,
+        nHead: o.nHead,
+        nEmbd: o.nEmbd,
+        batchSize: o.batchSize,
+        learningRate: o.lr,
+      };
+      for (const [k, v] of Object.entries(overrides))
+        if (v !== undefined) (base as unknown as Record<string, unknown>)[k] = v;
+      base.validate(o.config ?? 'command-line config');
+      const tokenizer = o.resume
+        ? loadTokenizer(path.join(o.out, 'tokenizer'))
+        : resolveTokenizer(o.tokenizer);
+      if (
+        !o.resume &&
+        tokenizer instanceof CharacterTokenizer &&
+        o.tokenizer !== undefined &&
+        !fs.existsSync(o.tokenizer)
+      ) {
+        tokenizer.buildVocabFromTexts([await corpusCharacters(o.data)]);
+      }
+      const controller = new AbortController();
+      process.once('SIGINT', () => {
+        console.error(
+          '\ncleangpt: stopping after this step and writing a checkpoint (Ctrl-C again to abort)',
+        );
+        controller.abort();
+      });
+      const { final, outDir } = await trainLanguageModel({
+        config: base,
+        tokenizer,
+        inputs: o.data,
+        outDir: o.out,
+        maxSteps: o.maxSteps,
+        evalInterval: o.evalInterval,
+        warmupSteps: o.warmupSteps,
+        schedule: o.schedule,
+        gradAccum: o.gradAccum,
+        seed: o.seed,
+        resume: o.resume === true,
+        signal: controller.signal,
+        progress: o.quiet !== true,
+      });
+      if (final !== null) {
+        console.log(
+          `validation loss ${final.loss.toFixed(4)}, perplexity ${final.perplexity.toFixed(2)}, bits per byte ${final.bitsPerByte?.toFixed(4) ?? 'n/a'}`,
+        );
+      }
+      console.log(`model, tokenizer, metrics.jsonl and loss.png in ${outDir}`);
+    });
+}
+
+function registerGenerate(program: Command): void {
+  program
+    .command('generate')
+    .description('sample a continuation from a trained model directory')
+    .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
+    .requiredOption('--prompt <text>', 'prompt text')
+    .option('--max-new-tokens <n>', 'tokens to generate', integerAtLeast(0), 50)
+    .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number, 0.8)
+    .option('--top-k <n>', 'keep the k most likely tokens', integerAtLeast(1))
+    .option('--top-p <x>', 'nucleus mass', Number)
+    .option('--seed <n>', 'sampling seed', integerAtLeast(0), 0)
+    .addOption(backendOption())
+    .action(async (o) => {
+      const { initBackend, loadModel, loadTokenizer, runGeneration } = await import('../index.js');
+      await initBackend({ backend: o.backend, log: null });
+      const model = loadModel(o.model);
+      const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
+      // Streams: the decoded prompt, then each token's text as it is sampled.
+      process.stdout.write(tokenizer.decode(tokenizer.encode(o.prompt), { skipSpecialTokens: true }));
+      runGeneration(model, tokenizer, o.prompt, {
+        maxNewTokens: o.maxNewTokens,
+        temperature: o.temperature,
+        topK: o.topK ?? null,
+        topP: o.topP ?? null,
+        seed: o.seed,
+        onToken: ({ text }) => process.stdout.write(text),
+      });
+      process.stdout.write('\n');
+    });
+}
+
+function registerEval(program: Command): void {
+  program
+    .command('eval')
+    .description('loss, perplexity and bits per byte of a trained model on text files')
+    .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
+    .requiredOption('--data <files...>', 'text files to evaluate on')
+    .option('--batch-size <n>', 'sequences per batch', integerAtLeast(1), 8)
+    .addOption(backendOption())
+    .action(async (o) => {
+      const { evaluateOnFiles, initBackend, loadModel, loadTokenizer } = await import('../index.js');
+      await initBackend({ backend: o.backend, log: null });
+      const model = loadModel(o.model);
+      const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
+      const result = await evaluateOnFiles(model, tokenizer, o.data, { batchSize: o.batchSize });
+      console.log(JSON.stringify(result));
+    });
+}
+
+export function registerModelCommands(program: Command): void {
+  registerTrain(program);
+  registerGenerate(program);
+  registerEval(program);
+}

@@ -1,0 +1,141 @@
+/** `cleangpt tokenizers …`: list, train-bpe, encode, decode (the ByteSpan creators are in bytespan.ts). */
+import type { Command } from 'commander';
+import type { TrainProgress } from '../text-api.js';
+import { inputFilesOption, integerAtLeast, quietOption, tokenizerOption } from './options.js';
+
+/** One stderr bar per BPE training phase (counting, then merging). */
+async function trainingProgress(
+  enabled: boolean,
+): Promise<{ report: (p: TrainProgress) => void; stop: () => void }> {
+  const { createProgress } = await import('../text-api.js');
+  let phase: TrainProgress['phase'] | null = null;
+  let bar: ReturnType<typeof createProgress> | null = null;
+  return {
+    report: (p) => {
+      if (p.phase !== phase) {
+        bar?.stop();
+        phase = p.phase;
+        const label = p.phase === 'count' ? 'counting pre-tokens' : 'merging';
+        bar = p.total === null ? null : createProgress(p.total, label, { enabled });
+      }
+      bar?.update(p.done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+/** Adds the `tokenizers` group to `program` and returns it (other groups add their own creators). */
+export function registerTokenizerCommands(program: Command): Command {
+  const tokenizers = program
+    .command('tokenizers')
+    .description('train, inspect and apply tokenizers (and create ByteSpan ones)');
+
+  tokenizers
+    .command('list')
+    .description('list the registered tokenizer types')
+    .action(async () => {
+      const { listTokenizers } = await import('../text-api.js');
+      for (const name of listTokenizers()) console.log(name);
+    });
+
+  tokenizers
+    .command('train-bpe')
+    .description('train a byte-level BPE tokenizer (GPT-2 pre-tokenization, CS336 tie rule) and save it')
+    .addOption(inputFilesOption('UTF-8 corpus files (each file is an independent document)'))
+    .requiredOption('--vocab-size <n>', '256 bytes + merges + special tokens', integerAtLeast(256))
+    .option('--special-tokens <list>', 'comma-separated special tokens, e.g. "<|endoftext|>"')
+    .option('--min-frequency <n>', 'stop when the most frequent pair occurs fewer times', integerAtLeast(0))
+    .option(
+      '--workers <n>',
+      'worker threads for pre-token counting (default: available cores)',
+      integerAtLeast(1),
+    )
+    .option('--replace-invalid-utf8', 'replace malformed UTF-8 with U+FFFD instead of stopping with an error')
+    .addOption(quietOption())
+    .requiredOption(
+      '--out <dir>',
+      'output directory (tokenizer.json, vocab.json, merges.txt, tokenizer_config.json)',
+    )
+    .action(
+      async (opts: {
+        input: string[];
+        vocabSize: number;
+        specialTokens?: string;
+        minFrequency?: number;
+        workers?: number;
+        replaceInvalidUtf8?: boolean;
+        quiet?: boolean;
+        out: string;
+      }) => {
+        const { BPETokenizer, trainBPE, writeDirectoryAtomic } = await import('../text-api.js');
+        const specialTokens = opts.specialTokens === undefined ? [] : opts.specialTokens.split(',');
+        const progress = await trainingProgress(!opts.quiet);
+        const started = performance.now();
+        let result: Awaited<ReturnType<typeof trainBPE>>;
+        try {
+          result = await trainBPE({
+            input: opts.input,
+            vocabSize: opts.vocabSize,
+            specialTokens,
+            minFrequency: opts.minFrequency,
+            numWorkers: opts.workers,
+            invalidUtf8: opts.replaceInvalidUtf8 ? 'replace' : 'error',
+            onProgress: progress.report,
+          });
+        } finally {
+          progress.stop();
+        }
+        const { vocab, merges } = result;
+        writeDirectoryAtomic(opts.out, (tmp) =>
+          new BPETokenizer({ vocab, merges, specialTokens }).savePretrained(tmp),
+        );
+        if (result.stopReason !== 'vocab-size') {
+          const why = result.stopReason === 'no-pairs' ? 'no pair left to merge' : 'min-frequency reached';
+          console.error(
+            `cleangpt: stopped early (${why}): vocabulary ${vocab.size} of ${result.requestedVocabSize} requested`,
+          );
+        }
+        const seconds = ((performance.now() - started) / 1000).toFixed(2);
+        console.log(
+          `trained ${merges.length} merges, vocabulary ${vocab.size}, from ${result.distinctPretokens} distinct pre-tokens in ${seconds} s -> ${opts.out}`,
+        );
+      },
+    );
+
+  tokenizers
+    .command('encode')
+    .description("encode a UTF-8 text file to token ids (the tokenizer's own special tokens are recognised)")
+    .addOption(tokenizerOption().makeOptionMandatory())
+    .requiredOption('--input <file>', 'UTF-8 text file')
+    .requiredOption(
+      '--out <file>',
+      '.json: a JSON array of ids; .bin: little-endian uint16 (vocabulary ≤ 65536) else uint32',
+    )
+    .addOption(quietOption())
+    .action(async (opts: { tokenizer: string; input: string; out: string; quiet?: boolean }) => {
+      const { encodeFile, resolveTokenizer } = await import('../text-api.js');
+      const tokenizer = resolveTokenizer(opts.tokenizer);
+      const { numTokens, dtype } = encodeFile(tokenizer, opts.input, opts.out, {
+        tokenizerName: opts.tokenizer,
+        progress: !opts.quiet,
+      });
+      console.log(`${numTokens} tokens${dtype === null ? '' : ` (${dtype})`} -> ${opts.out}`);
+    });
+
+  tokenizers
+    .command('decode')
+    .description('decode token ids (.json array or .bin from `tokenizers encode`) back to UTF-8 text')
+    .addOption(tokenizerOption().makeOptionMandatory())
+    .requiredOption(
+      '--input <file>',
+      'ids.json (JSON array of integers) or ids.bin (little-endian, width from its .bin.json or the vocabulary)',
+    )
+    .requiredOption('--out <file>', 'output text file')
+    .action(async (opts: { tokenizer: string; input: string; out: string }) => {
+      const { decodeFile, resolveTokenizer } = await import('../text-api.js');
+      const { numTokens } = decodeFile(resolveTokenizer(opts.tokenizer), opts.input, opts.out);
+      console.log(`${numTokens} tokens -> ${opts.out}`);
+    });
+
+  return tokenizers;
+}

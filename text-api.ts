@@ -1,0 +1,156 @@
+/**
+ * The part of the public API that runs without TensorFlow.js: configuration, tokenizers (training,
+ * ByteSpan creation, file encode/decode), corpus reading, token statistics, metrics, reports and plots.
+ * index.ts re-exports all of it; the CLI imports it alone for commands that never touch a model, so they
+ * start without loading TensorFlow.js.
+ */
+export { ConfigError, GPTConfig, type GPTConfigFields } from './config.js';
+export {
+  BaseTokenizer,
+  type BatchEncodeOptions,
+  type BatchEncoding,
+  type DecodeOptions,
+  type EncodeOptions,
+  type TensorBatchEncoding,
+  type TokenIds,
+} from './tokenizers/base.js';
+export {
+  type BPEEncodeOptions,
+  BPETokenizer,
+  type BPETokenizerOptions,
+} from './tokenizers/bpe/tokenizer.js';
+export {
+  type TrainBPEOptions,
+  type TrainBPEResult,
+  type TrainInput,
+  type TrainProgress,
+  trainBPE,
+} from './tokenizers/bpe/trainer.js';
+export { BPEWorkerPool } from './tokenizers/bpe/worker-pool.js';
+export { ByteLevelTokenizer, type ByteLevelTokenizerOptions } from './tokenizers/byte-level.js';
+export {
+  EOS_TOKEN as BYTESPAN_EOS_TOKEN,
+  globalBaseVocab,
+  PAD_TOKEN as BYTESPAN_PAD_TOKEN,
+  spanBaseVocab,
+  UNK_TOKEN as BYTESPAN_UNK_TOKEN,
+} from './tokenizers/bytespan/base-vocab.js';
+export {
+  type CreateByteSpanOptions,
+  type CreatedTokenizer,
+  type CreateFrequencyOptions,
+  type CreateGlobalOptions,
+  createByteSpanTokenizers,
+  createFrequencyTokenizers,
+  createGlobalTokenizers,
+} from './tokenizers/bytespan/create.js';
+export {
+  CUE_NAMES,
+  type CueCorpus,
+  type CueCorpusMeta,
+  CueCorpusWriter,
+  type CueName,
+  type CueUnit,
+  cueCorpusFromArrays,
+  parseCueName,
+  readCueCorpus,
+} from './tokenizers/bytespan/cue-corpus.js';
+export {
+  type GlobalCounting,
+  type GlobalOptions,
+  type GlobalResult,
+  globalStatsCsv,
+  trainGlobal,
+} from './tokenizers/bytespan/global.js';
+export { type TokenizerKind, tokenizerFolder, tokenizerName } from './tokenizers/bytespan/naming.js';
+export {
+  type ByteSpanOptions,
+  type ByteSpanProgress,
+  type ByteSpanResult,
+  type ByteSpanVocab,
+  trainByteSpan,
+} from './tokenizers/bytespan/span-trainer.js';
+export {
+  BYTESPAN_HUB_COMPATIBLE,
+  type ByteOffsetEncoding,
+  type ByteSpanEncodeOptions,
+  ByteSpanTokenizer,
+  type ByteSpanTokenizerOptions,
+} from './tokenizers/bytespan/tokenizer.js';
+export { CharacterTokenizer, type CharacterTokenizerOptions } from './tokenizers/character.js';
+export {
+  decodeFile,
+  type EncodeFileOptions,
+  type EncodeFileResult,
+  encodeFile,
+  readTokenIds,
+  tokenFileFormat,
+} from './tokenizers/file-codec.js';
+export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
+export {
+  createTokenizer,
+  listTokenizers,
+  loadTokenizer,
+  registerTokenizer,
+  resolveTokenizer,
+  type TokenizerClass,
+  unregisterTokenizer,
+} from './tokenizers/registry.js';
+export { readDocuments, tokenizeToFile } from './utils/data.js';
+export { DataLoader } from './utils/data-loader.js';
+export {
+  FileError,
+  readJsonFile,
+  readTextFile,
+  writeDirectoryAtomic,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from './utils/fs.js';
+export { resolveInputs } from './utils/hub.js';
+export { dataFile } from './utils/paths.js';
+export {
+  COVERAGE_MARKERS,
+  type CoverageSeries,
+  type LossPoint,
+  plotCoverageCurve,
+  plotCoverageCurves,
+  plotGroupedBars,
+  plotLines,
+  plotLossCurves,
+  plotMetricBars,
+  plotTokenDistribution,
+  renderChart,
+} from './utils/plots.js';
+export { createProgress, type Progress } from './utils/progress.js';
+export { Registry, RegistryError } from './utils/registry.js';
+export { forEachLine, readLines, readLinesOfFiles } from './utils/text-stream.js';
+export { TokenFile } from './utils/token-file.js';
+export {
+  type AnalysisInput,
+  type AnalysisSummary,
+  analyzeDatasetWithTokenizer,
+  COVERAGE_THRESHOLDS,
+  type ReducedVocab,
+  type TokenCount,
+  TokenUsageAnalyzer,
+} from './utils/token-statistics.js';
+export {
+  type CorpusMetrics,
+  evaluateCorpus,
+  evaluateTokenizer,
+  type MorphItem,
+  type MorphScoreResult,
+  morphScore,
+  RENYI_ALPHA,
+  readMorphCsv,
+  renyiEfficiency,
+  type TokenizerEvaluation,
+  TokenizerMetricsAccumulator,
+} from './utils/tokenizer-metrics.js';
+export {
+  buildReport,
+  compareTokenizers,
+  type Report,
+  type ReportEntry,
+  writeTokenizerReport,
+} from './utils/tokenizer-report.js';
