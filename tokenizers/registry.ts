@@ -10,6 +10,7 @@ import { ByteLevelTokenizer } from './byte-level.js';
 import { ByteSpanTokenizer, isHubWordPieceDirectory } from './bytespan/tokenizer.js';
 import { CharacterTokenizer } from './character.js';
 import { GPT2Tokenizer } from './gpt2.js';
+import { UnigramTokenizer } from './unigram/tokenizer.js';
 
 /** What a registered tokenizer class provides: a constructor taking one options object and a loader. */
 export interface TokenizerClass<T extends BaseTokenizer = BaseTokenizer> {
@@ -34,6 +35,7 @@ tokenizerRegistry.register('byte', ByteLevelTokenizer);
 tokenizerRegistry.register('bpe', BPETokenizer);
 tokenizerRegistry.register('gpt2', GPT2Tokenizer);
 tokenizerRegistry.register('bytespan', ByteSpanTokenizer);
+tokenizerRegistry.register('unigram', UnigramTokenizer);
 
 /**
  * Registers a tokenizer class under `name`. Set a static `tokenizerType` equal to `name` so that saved

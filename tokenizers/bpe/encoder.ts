@@ -177,6 +177,16 @@ export class BPEEncoder {
     return out;
   }
 
+  /**
+   * BPE merges over raw bytes, with no pre-tokenizer (tokenizer transfer decomposes another vocabulary's
+   * tokens this way, spec zett §3). Empty input gives no ids.
+   */
+  encodeBytes(bytes: Uint8Array): number[] {
+    if (bytes.length === 0) return [];
+    const ids = this.#merge(Uint8Array.from(bytes), bytes.length);
+    return typeof ids === 'number' ? [ids] : Array.from(ids);
+  }
+
   /** Two-generation bounded cache: at capacity the current map becomes the old one (a cheap LRU). */
   #remember(piece: string, ids: CachedIds): void {
     if (this.#cache.size >= this.#cacheSize) {

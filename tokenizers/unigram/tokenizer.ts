@@ -1,0 +1,273 @@
+/**
+ * UnigramTokenizer (`unigram`): a byte-level Unigram LM with the project's GPT-2 pre-tokenizer and byte
+ * convention (pieces are byte strings shown in GPT-2's display alphabet, `Ġ` = space), Viterbi encoding
+ * inside each pre-token, lossless decoding. Special tokens are matched first and never segmented.
+ *
+ * Files: Hugging Face `tokenizer.json` with a `Unigram` model (ByteLevel pre-tokenizer and decoder, so the
+ * HF `tokenizers` package loads it with the same ids), then `tokenizer_config.json`.
+ */
+import * as path from 'node:path';
+import { FileError, readJsonFile, writeJsonAtomic } from '../../utils/fs.js';
+import {
+  BaseTokenizer,
+  type DecodeOptions,
+  idsToArray,
+  readTokenizerConfig,
+  TOKENIZER_CONFIG_FILE,
+  type TokenIds,
+} from '../base.js';
+import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
+import { pieceEnd } from '../bpe/scan.js';
+import { bytesToDisplay, displayToBytes } from '../byte-unicode.js';
+import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import { UnigramError, UnigramModel } from './model.js';
+
+export const UNIGRAM_JSON_FILE = 'tokenizer.json';
+const END_OF_TEXT = '<|endoftext|>';
+
+export interface UnigramTokenizerOptions {
+  /** Pieces in id order as [GPT-2 display string, log-probability]; specials are listed by `specialTokens`. */
+  vocab?: ReadonlyArray<readonly [string, number]>;
+  /** Special tokens appended after the pieces (default `<|endoftext|>`), or found in `vocab` by string. */
+  specialTokens?: readonly string[];
+  eosToken?: string | null;
+  bosToken?: string | null;
+  padToken?: string | null;
+  unkToken?: string | null;
+  maxLength?: number;
+}
+
+export interface UnigramEncodeOptions extends SpecialTokenPolicy {
+  addSpecialTokens?: boolean;
+}
+
+const utf8 = new TextEncoder();
+const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/** The 256 single bytes with equal scores: the smallest valid vocabulary. */
+function byteVocab(): Array<[string, number]> {
+  return Array.from({ length: 256 }, (_, b) => [bytesToDisplay([b]), -Math.log(256)] as [string, number]);
+}
+
+export class UnigramTokenizer extends BaseTokenizer {
+  static override readonly tokenizerType: string = 'unigram';
+
+  readonly model: UnigramModel;
+  readonly #tokens: string[];
+  readonly #ids = new Map<string, number>();
+  readonly #specials = new Map<string, number>();
+  readonly #specialBytes = new Map<number, Uint8Array>();
+  readonly #allSpecials: RegExp | null;
+  #scratch = new Uint8Array(256);
+
+  constructor(options: UnigramTokenizerOptions = {}) {
+    super();
+    const vocab = options.vocab ?? byteVocab();
+    const specialNames = options.specialTokens ?? [END_OF_TEXT];
+    const tokens: string[] = [];
+    const pieces: Array<Uint8Array | null> = [];
+    const scores: number[] = [];
+    vocab.forEach(([token, score], id) => {
+      if (typeof token !== 'string' || typeof score !== 'number') {
+        throw new UnigramError(
+          `vocab[${id}] must be [string, number], got ${JSON.stringify([token, score])}`,
+        );
+      }
+      tokens.push(token);
+      scores.push(specialNames.includes(token) ? 0 : score);
+      if (specialNames.includes(token)) pieces.push(null);
+      else {
+        try {
+          pieces.push(displayToBytes(token));
+        } catch (error) {
+          throw new UnigramError(`vocab[${id}]: ${(error as Error).message}`);
+        }
+      }
+    });
+    for (const s of specialNames) {
+      if (tokens.includes(s)) continue;
+      tokens.push(s);
+      pieces.push(null);
+      scores.push(0);
+    }
+    this.model = new UnigramModel(pieces, scores);
+    this.#tokens = tokens;
+    tokens.forEach((t, id) => {
+      if (!this.#ids.has(t)) this.#ids.set(t, id);
+    });
+    for (const s of specialNames) {
+      const id = this.#ids.get(s)!;
+      this.#specials.set(s, id);
+      this.#specialBytes.set(id, utf8.encode(s));
+    }
+    this.#allSpecials = specialsRegex([...this.#specials.keys()]);
+    if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
+    const role = this.#specials.has(END_OF_TEXT) ? END_OF_TEXT : null;
+    this.eosToken = options.eosToken === undefined ? role : options.eosToken;
+    this.bosToken = options.bosToken === undefined ? role : options.bosToken;
+    this.padToken = options.padToken === undefined ? role : options.padToken;
+    this.unkToken = options.unkToken ?? null;
+  }
+
+  get vocabSize(): number {
+    return this.#tokens.length;
+  }
+
+  override get allSpecialTokens(): string[] {
+    return [...this.#specials.keys()];
+  }
+
+  /** Bytes of an ordinary token; null for specials. */
+  tokenBytes(id: number): Uint8Array | null {
+    return this.model.tokenBytes(id);
+  }
+
+  /** Log-probability of each id (0 for specials). */
+  get scores(): Float64Array {
+    return this.model.scores;
+  }
+
+  encode(text: string, options: UnigramEncodeOptions = {}): number[] {
+    const out: number[] = [];
+    const specials = specialsForPolicy(text, this.#specials, this.#allSpecials, options);
+    if (options.addSpecialTokens && this.bosTokenId !== null) out.push(this.bosTokenId);
+    for (const seg of splitOnSpecials(text, specials)) {
+      if (seg.special) out.push(this.#specials.get(seg.text)!);
+      else this.encodeOrdinaryInto(seg.text, out);
+    }
+    if (options.addSpecialTokens && this.eosTokenId !== null) out.push(this.eosTokenId);
+    return out;
+  }
+
+  /** Ids of `text` with every character ordinary, appended to `out`. */
+  encodeOrdinaryInto(text: string, out: number[]): void {
+    const n = text.length;
+    for (let i = 0; i < n; ) {
+      const e = pieceEnd(text, i, n);
+      if (this.#scratch.length < (e - i) * 3) this.#scratch = new Uint8Array((e - i) * 3);
+      // Lone surrogates become U+FFFD, as TextEncoder does everywhere else in the project.
+      const { written } = utf8.encodeInto(text.slice(i, e), this.#scratch);
+      this.model.encodeInto(this.#scratch, 0, written, out);
+      i = e;
+    }
+  }
+
+  decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
+    const values = idsToArray(ids);
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const id of values) {
+      const special = this.#specialBytes.get(id);
+      if (special !== undefined && options.skipSpecialTokens) continue;
+      const bytes = special ?? this.model.tokenBytes(id);
+      if (bytes === null || bytes === undefined) {
+        throw new UnigramError(`id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+      }
+      parts.push(bytes);
+      total += bytes.length;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  decode(ids: TokenIds, options: DecodeOptions = {}): string {
+    return utf8Replace.decode(this.decodeBytes(ids, options));
+  }
+
+  tokenize(text: string): string[] {
+    return this.encode(text).map((id) => this.#tokens[id]!);
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.#ids.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return Number.isInteger(id) ? this.#tokens[id] : undefined;
+  }
+
+  getVocab(): Map<string, number> {
+    return new Map(this.#ids);
+  }
+
+  /** The Hugging Face `tokenizer.json` object (Unigram model, ByteLevel pre-tokenizer and decoder). */
+  toHuggingFaceJson(): object {
+    const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+    return {
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      added_tokens: [...this.#specials].map(([content, id]) => ({
+        id,
+        content,
+        single_word: false,
+        lstrip: false,
+        rstrip: false,
+        normalized: false,
+        special: true,
+      })),
+      normalizer: null,
+      pre_tokenizer: byteLevel,
+      post_processor: null,
+      decoder: byteLevel,
+      model: {
+        type: 'Unigram',
+        unk_id: null,
+        byte_fallback: false,
+        vocab: this.#tokens.map((t, id) => [t, this.model.scores[id]!]),
+      },
+    };
+  }
+
+  savePretrained(dir: string): void {
+    writeJsonAtomic(path.join(dir, UNIGRAM_JSON_FILE), this.toHuggingFaceJson());
+    writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
+      ...this.baseConfig(),
+      special_tokens: [...this.#specials.keys()],
+    });
+  }
+
+  static fromPretrained(dir: string): UnigramTokenizer {
+    const config = readTokenizerConfig(dir, UnigramTokenizer.tokenizerType);
+    const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+    const file = path.join(dir, UNIGRAM_JSON_FILE);
+    const json = readJsonFile(file, 'tokenizer.json') as {
+      model?: { type?: unknown; vocab?: unknown };
+      added_tokens?: Array<{ content?: unknown }>;
+    };
+    if (json?.model?.type !== 'Unigram') {
+      throw new FileError(file, `model.type is ${JSON.stringify(json?.model?.type)}, expected "Unigram"`);
+    }
+    const vocab = json.model.vocab;
+    if (!Array.isArray(vocab)) throw new FileError(file, 'model.vocab must be an array of [piece, score]');
+    const specials = config.special_tokens ?? (json.added_tokens ?? []).map((t) => t.content);
+    if (!Array.isArray(specials) || specials.some((s) => typeof s !== 'string')) {
+      throw new FileError(configFile, '"special_tokens" must be an array of strings');
+    }
+    const role = (key: string): string | null => {
+      const v = config[key];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== 'string') throw new FileError(configFile, `"${key}" must be a string or null`);
+      return v;
+    };
+    try {
+      return new UnigramTokenizer({
+        vocab: vocab as Array<[string, number]>,
+        specialTokens: specials as string[],
+        eosToken: role('eos_token'),
+        bosToken: role('bos_token'),
+        padToken: role('pad_token'),
+        unkToken: role('unk_token'),
+        maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
+      });
+    } catch (error) {
+      if (error instanceof UnigramError) throw new FileError(file, error.message);
+      throw error;
+    }
+  }
+}
