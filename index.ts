@@ -13,6 +13,14 @@ export {
   type TokenEvent,
 } from './inference/generation.js';
 export {
+  type ExtractNgramCuesOptions,
+  extractNgramCues,
+  type NgramStreamOptions,
+  trainNgramModel,
+} from './inference/ngram-cues.js';
+export { NGRAM_EOS, NGRAM_MAX_ORDER, NgramByteModel, type NgramModelMeta } from './inference/ngram-model.js';
+export { type NgramCues, NgramScorer, ngramBitsPerByte } from './inference/ngram-scorer.js';
+export {
   createRng,
   filterLogits,
   getSamplingFn,

@@ -48,8 +48,8 @@ export interface ExtractCuesOptions extends ReadOptions {
 
 const utf8 = new TextEncoder();
 
-/** The bytes of one document, with the optional prefix space. */
-function documentBytes(pieces: Iterable<string>, addPrefixSpace: boolean): Uint8Array {
+/** The bytes of one document, with the optional prefix space (shared with the n-gram cue path). */
+export function documentBytes(pieces: Iterable<string>, addPrefixSpace: boolean): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const piece of pieces) {
     if (piece.length === 0) continue;
