@@ -16,6 +16,7 @@ export {
   type ExtractNgramCuesOptions,
   extractNgramCues,
   type NgramStreamOptions,
+  ngramBitsPerByteOfFiles,
   trainNgramModel,
 } from './inference/ngram-cues.js';
 export { NGRAM_EOS, NGRAM_MAX_ORDER, NgramByteModel, type NgramModelMeta } from './inference/ngram-model.js';

@@ -1,6 +1,7 @@
-/** `cleangpt extract predictions`: per-byte information cues from a byte-level model, for ByteSpan. */
+/** `cleangpt extract predictions|ngram`: per-byte information cues from a byte-level model, for ByteSpan. */
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { registerExtractNgram } from './extract-ngram.js';
 import {
   backendOption,
   inputFilesOption,
@@ -11,9 +12,11 @@ import {
 } from './options.js';
 
 export function registerExtractCommands(program: Command): void {
-  program
+  const extract = program
     .command('extract')
-    .description('extract per-byte information cues for ByteSpan tokenizers')
+    .description('extract per-byte information cues for ByteSpan tokenizers');
+  registerExtractNgram(extract);
+  extract
     .command('predictions')
     .description(
       'run a byte-level model over text and store entropy, surprisal, space and EOS cues (nats) per byte',

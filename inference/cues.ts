@@ -23,6 +23,7 @@ import {
   type CueCorpusMeta,
   CueCorpusWriter,
   type CueName,
+  documentBytes,
 } from '../tokenizers/bytespan/cue-corpus.js';
 import { expandInputs, type ReadOptions, readDocuments } from '../utils/data.js';
 import { createProgress } from '../utils/progress.js';
@@ -44,25 +45,6 @@ export interface ExtractCuesOptions extends ReadOptions {
   commitBytes?: number;
   /** Show a progress bar on stderr (default true; silent without a TTY). */
   progress?: boolean;
-}
-
-const utf8 = new TextEncoder();
-
-/** The bytes of one document, with the optional prefix space (shared with the n-gram cue path). */
-export function documentBytes(pieces: Iterable<string>, addPrefixSpace: boolean): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const piece of pieces) {
-    if (piece.length === 0) continue;
-    if (parts.length === 0 && addPrefixSpace && !piece.startsWith(' ')) parts.push(Uint8Array.of(0x20));
-    parts.push(utf8.encode(piece));
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Per-byte cue values for one kept prediction row of log-probabilities. */

@@ -11,14 +11,14 @@ import {
   CueCorpusWriter,
   type CueName,
   docStart,
+  documentBytes,
   readCueCorpus,
 } from '../tokenizers/bytespan/cue-corpus.js';
 import { expandInputs, type ReadOptions, readDocuments } from '../utils/data.js';
 import { FileError } from '../utils/fs.js';
 import { createProgress, type Progress } from '../utils/progress.js';
-import { documentBytes } from './cues.js';
 import { checkOrder, NGRAM_EOS, NgramByteModel } from './ngram-model.js';
-import { type NgramCues, NgramScorer } from './ngram-scorer.js';
+import { type NgramCues, NgramScorer, ngramBitsPerByte } from './ngram-scorer.js';
 
 export interface NgramStreamOptions extends ReadOptions {
   /** Prepend a space to documents that do not start with one, as the ByteSpan tokenizers do (default true). */
@@ -71,6 +71,19 @@ export async function trainNgramModel(
     throw new FileError(files.join(', '), 'the n-gram training data holds no text');
   }
   return model;
+}
+
+/** Bits per byte of `model` on the documents of `inputs` (validation text the model was not trained on). */
+export async function ngramBitsPerByteOfFiles(
+  model: NgramByteModel,
+  inputs: readonly string[],
+  options: NgramStreamOptions = {},
+): Promise<number> {
+  const documents: Uint8Array[] = [];
+  for await (const { bytes } of documentsOf(expandInputs(inputs), options, 'validation'))
+    documents.push(bytes);
+  if (documents.length === 0) throw new FileError(inputs.join(', '), 'the validation data holds no text');
+  return ngramBitsPerByte(model, documents);
 }
 
 export interface ExtractNgramCuesOptions extends NgramStreamOptions {

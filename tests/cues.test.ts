@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -198,6 +198,55 @@ test('cleangpt extract predictions writes the same cue corpus as the library', a
   for (const cue of a.meta.cues) {
     expect(Array.from(a.cues.get(cue)!)).toEqual(Array.from(b.cues.get(cue)!));
   }
+});
+
+test('extract ngram writes a corpus interchangeable with extract predictions for create-bytespan', () => {
+  const model = byteModel(16);
+  const modelDir = path.join(tmp, 'model');
+  saveModel(model, modelDir);
+  tokenizer.savePretrained(path.join(modelDir, 'tokenizer'));
+  const text = Array.from({ length: 30 }, (_, i) => `the ${['cat', 'dog', 'bird'][i % 3]} sat on mat ${i}`);
+  const inputs = writeInputs({ 'en.txt': text.join('\n') });
+  const root = path.resolve(import.meta.dirname, '..');
+  const cli = (...args: string[]): string =>
+    execFileSync(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), ...args, '--quiet'], {
+      encoding: 'utf8',
+    });
+  const common = ['--input', ...inputs, '--document-separator', '\\n'];
+  const lm = path.join(tmp, 'lm');
+  const ngram = path.join(tmp, 'ngram');
+  cli('extract', 'predictions', '--model', modelDir, ...common, '--out', lm);
+  expect(cli('extract', 'ngram', '--order', '4', ...common, '--out', ngram)).toMatch(
+    /4-gram model: .*\nwrote \d+ bytes in 30 documents/,
+  );
+  const a = readCueCorpus(lm);
+  const b = readCueCorpus(ngram);
+  expect({ ...b.meta, producer: undefined }).toEqual({ ...a.meta, producer: undefined });
+  expect(Buffer.from(b.bytes)).toEqual(Buffer.from(a.bytes));
+  expect(Array.from(b.docEnds)).toEqual(Array.from(a.docEnds));
+  for (const dir of [lm, ngram]) {
+    const out = path.join(dir, 'tok');
+    const args = ['--predictions', dir, '--out', out, '--cue', 'entropy', '--constraint', 'combined'];
+    expect(cli('tokenizers', 'create-bytespan', ...args, '--vocab-size', '800')).toMatch(
+      /ByteSpanEntropyCombinedFrequency_800/,
+    );
+  }
+  const bad = spawnSync(
+    process.execPath,
+    [
+      path.join(root, 'dist', 'cli', 'main.js'),
+      'extract',
+      'ngram',
+      '--order',
+      '17',
+      ...common,
+      '--out',
+      path.join(tmp, 'x'),
+    ],
+    { encoding: 'utf8' },
+  );
+  expect(bad.status).not.toBe(0);
+  expect(bad.stderr).toMatch(/--order.*from 1 to 16, got "17"/);
 });
 
 describe('cue corpus files', () => {

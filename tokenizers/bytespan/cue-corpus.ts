@@ -239,6 +239,25 @@ export function cueCorpusFromArrays(options: {
   };
 }
 
+const utf8 = new TextEncoder();
+
+/** The bytes of one document, with the optional prefix space as every cue producer stores it. */
+export function documentBytes(pieces: Iterable<string>, addPrefixSpace: boolean): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const piece of pieces) {
+    if (piece.length === 0) continue;
+    if (parts.length === 0 && addPrefixSpace && !piece.startsWith(' ')) parts.push(Uint8Array.of(0x20));
+    parts.push(utf8.encode(piece));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Start offset of document d. */
 export const docStart = (corpus: Pick<CueCorpus, 'docEnds'>, d: number): number =>
   d === 0 ? 0 : corpus.docEnds[d - 1]!;
