@@ -8,7 +8,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const LAYER_DIRS = ['cli', 'tokenizers', 'model', 'trainers', 'inference', 'utils', 'examples', 'bench'];
+const LAYER_DIRS = [
+  'cli',
+  'tokenizers',
+  'model',
+  'trainers',
+  'inference',
+  'transfer',
+  'utils',
+  'examples',
+  'bench',
+];
 
 function sourceFiles(): string[] {
   const out = ['config.ts', 'index.ts', 'text-api.ts'];
@@ -74,6 +84,20 @@ describe('dependency direction', () => {
   test('the model imports only model, config.ts and leaf utils', () => {
     expect(
       violations('model', (t) => topFolder(t) === 'model' || t === 'config.ts' || leafUtils.has(t)),
+    ).toEqual([]);
+  });
+
+  test('transfer imports only transfer, the model, tokenizers, the optimizer, config.ts and leaf utils', () => {
+    const allowed = ['transfer', 'model', 'tokenizers'];
+    expect(
+      violations(
+        'transfer',
+        (t) =>
+          allowed.includes(topFolder(t)) ||
+          t === 'trainers/adamw.ts' ||
+          t === 'config.ts' ||
+          leafUtils.has(t),
+      ),
     ).toEqual([]);
   });
 
