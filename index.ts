@@ -10,6 +10,7 @@ export {
   type GenerationOptions,
   type GenerationResult,
   runGeneration,
+  runOnnxGeneration,
   type TokenEvent,
 } from './inference/generation.js';
 export {
@@ -42,6 +43,15 @@ export {
   initBackend,
 } from './model/backend.js';
 export { CHECKPOINT_FORMAT, exportHuggingFace, loadModel, loadWeights, saveModel } from './model/io.js';
+export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './model/onnx-export.js';
+export {
+  chooseRuntime,
+  loadOnnxRuntime,
+  OnnxLanguageModel,
+  type OnnxSessionOptions,
+  RUNTIME_NAMES,
+  type RuntimeChoice,
+} from './model/onnx-runtime.js';
 export { getModel, listModels, type ModelClass, registerModel, unregisterModel } from './model/registry.js';
 export {
   type NamedTensor,
@@ -63,7 +73,7 @@ export { VanillaTransformerModel } from './model/vanilla.js';
 export * from './text-api.js';
 export { AdamW, type AdamWOptions } from './trainers/adamw.js';
 export { AdvancedTrainer, type AdvancedTrainerOptions, TrainingError } from './trainers/advanced-trainer.js';
-export { BaseTrainer, evaluateModel } from './trainers/base-trainer.js';
+export { BaseTrainer, evaluateModel, evaluateOnnx } from './trainers/base-trainer.js';
 export { DirectoryCheckpointStore } from './trainers/checkpoint.js';
 export { getTrainer, listTrainers, registerTrainer } from './trainers/registry.js';
 export {

@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { OnnxLanguageModel } from '../model/onnx-runtime.js';
 import type { TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
@@ -65,12 +66,39 @@ function cuesOfRow(
   return [entropy, -logp[base + target]!, -logp[base + 0x20]!, -logp[base + eosId]!];
 }
 
+/** Log-probabilities [rows · blockSize · vocab] of windows, from either runtime. */
+function logProbsOf(
+  model: TransformerModel | OnnxLanguageModel,
+): (rows: Int32Array[]) => Promise<Float32Array> {
+  if (model instanceof OnnxLanguageModel) {
+    if (model.output !== 'log_probs' || model.pastKeyValues) {
+      throw new Error(
+        'cue extraction needs an ONNX session opened with output "log_probs" and no past key/values',
+      );
+    }
+    return async (rows) => {
+      const ids = new Int32Array(rows.length * rows[0]!.length);
+      rows.forEach((row, r) => {
+        ids.set(row, r * row.length);
+      });
+      return (await model.run(ids, rows.length)).values;
+    };
+  }
+  return async (rows) => {
+    const logp = tf.tidy(() => tf.logSoftmax(model.forward({ inputIds: rows }).logits));
+    const values = logp.dataSync() as Float32Array;
+    logp.dispose();
+    return values;
+  };
+}
+
 /**
  * Runs `model` (trained with the byte-level `tokenizer`) over `inputs` and writes a cue corpus to
- * `outDir`, one source label per input file (its name without extension).
+ * `outDir`, one source label per input file (its name without extension). The model runs in
+ * TensorFlow.js, or in onnxruntime when it is an `OnnxLanguageModel` (same cues to float tolerance).
  */
 export async function extractCues(
-  model: TransformerModel,
+  model: TransformerModel | OnnxLanguageModel,
   tokenizer: BaseTokenizer,
   inputs: readonly string[],
   outDir: string,
@@ -110,7 +138,7 @@ export async function extractCues(
       unit: 'nats',
       cues: cueNames,
       sources,
-      producer: { blockSize, stride, addPrefixSpace, modelType: model.constructor.name },
+      producer: { blockSize, stride, addPrefixSpace, modelType: model.config.modelType },
     },
     { resume: options.resume, overwrite: options.overwrite },
   );
@@ -164,16 +192,15 @@ export async function extractCues(
     }
   };
 
-  const forwardWindows = (windows: readonly number[], end: number): void => {
+  const logProbs = logProbsOf(model);
+  const forwardWindows = async (windows: readonly number[], end: number): Promise<void> => {
     const ids = windows.map((k) => {
       const row = new Int32Array(blockSize); // right padding (id 0) never reaches earlier logits
       const from = k * stride;
       row.set(stream.subarray(from - base, Math.min(from + blockSize, end) - base));
       return row;
     });
-    const logp = tf.tidy(() => tf.logSoftmax(model.forward({ inputIds: ids }).logits));
-    const values = logp.dataSync() as Float32Array;
-    logp.dispose();
+    const values = await logProbs(ids);
     windows.forEach((k, w) => {
       const stop = Math.min(stopTarget(k), end);
       for (let pos = Math.max(firstTarget(k), resumeFrom); pos < stop; pos++) {
@@ -184,14 +211,15 @@ export async function extractCues(
   };
 
   /** Runs every window whose inputs and targets are all in the stream (at the end: every remaining one). */
-  const runWindows = (final: boolean): void => {
+  const runWindows = async (final: boolean): Promise<void> => {
     const end = base + filled;
     const ready: number[] = [];
     for (; firstTarget(nextWindow) < end; nextWindow++) {
       if (!final && stopTarget(nextWindow) > end) break;
       if (stopTarget(nextWindow) > resumeFrom) ready.push(nextWindow);
     }
-    for (let i = 0; i < ready.length; i += batchSize) forwardWindows(ready.slice(i, i + batchSize), end);
+    for (let i = 0; i < ready.length; i += batchSize)
+      await forwardWindows(ready.slice(i, i + batchSize), end);
   };
 
   const totalBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
@@ -240,7 +268,7 @@ export async function extractCues(
           : new Map(cueNames.map((n): [CueName, Float32Array] => [n, new Float32Array(bytes.length)]));
         pending.push({ start, bytes, source: f, cues });
         documents++;
-        runWindows(false);
+        await runWindows(false);
         flushDocuments(firstTarget(nextWindow));
       }
     }
@@ -249,7 +277,7 @@ export async function extractCues(
         `cannot resume: ${outDir} holds ${skipDocuments} documents but the input has ${documents}`,
       );
     }
-    runWindows(true);
+    await runWindows(true);
     flushDocuments(Number.POSITIVE_INFINITY);
     return writer.close();
   } finally {

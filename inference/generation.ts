@@ -5,6 +5,7 @@
  * padding), and each prompt gets exactly what `runGeneration` would give it. Both stream through
  * `onToken`.
  */
+import type { OnnxLanguageModel } from '../model/onnx-runtime.js';
 import type { GenerateOptions, TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { getSamplingFn } from './sampling.js';
@@ -96,6 +97,18 @@ export function runGeneration(
 ): GenerationResult {
   const prompted = promptIds(tokenizer, prompt);
   const [ids] = model.generate([prompted], generateOptions(tokenizer, options, [0], [prompted]));
+  return { ids: ids!, text: tokenizer.decode(ids!, { skipSpecialTokens: true }) };
+}
+
+/** `runGeneration` on onnxruntime: the same options, and the same greedy tokens and seeded samples. */
+export async function runOnnxGeneration(
+  model: OnnxLanguageModel,
+  tokenizer: BaseTokenizer,
+  prompt: string,
+  options: GenerationOptions = {},
+): Promise<GenerationResult> {
+  const prompted = promptIds(tokenizer, prompt);
+  const [ids] = await model.generate([prompted], generateOptions(tokenizer, options, [0], [prompted]));
   return { ids: ids!, text: tokenizer.decode(ids!, { skipSpecialTokens: true }) };
 }
 

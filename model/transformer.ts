@@ -556,7 +556,7 @@ function disposeCaches(caches: LayerCache[] | null): void {
 }
 
 /** One seed per row: an array as given, a number as seed + row. */
-function rowSeeds(seed: number | readonly number[] | undefined, rows: number): number[] {
+export function rowSeeds(seed: number | readonly number[] | undefined, rows: number): number[] {
   let seeds: number[];
   if (typeof seed === 'object') {
     if (seed.length !== rows) throw new ModelError(`seed has ${seed.length} entries for ${rows} prompt rows`);

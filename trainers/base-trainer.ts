@@ -3,6 +3,8 @@
  * implement `train()`; the step arithmetic lives in `step.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { OnnxLanguageModel } from '../model/onnx-runtime.js';
+import { IGNORE_INDEX } from '../model/transformer.js';
 import type { DataLoader, Split } from '../utils/data-loader.js';
 import type { AdamW } from './adamw.js';
 import type { Callback, EvalResult, TrainableModel, TrainerState } from './types.js';
@@ -72,6 +74,50 @@ export function bitsPerByte(meanLossNats: number, tokens: number, bytes: number)
   return (meanLossNats * tokens) / Math.LN2 / bytes;
 }
 
+type EvalOptions = { split?: Split; maxBatches?: number; tokenBytes?: ArrayLike<number> | null };
+
+/** Sums of one evaluation: token-weighted and sample-weighted loss, tokens and their bytes. */
+class EvalTally {
+  #nll = 0;
+  #tokens = 0;
+  #bytes = 0;
+  #sampleWeighted = 0;
+  #samples = 0;
+  readonly #tokenBytes: ArrayLike<number> | null;
+
+  constructor(tokenBytes: ArrayLike<number> | null) {
+    this.#tokenBytes = tokenBytes;
+  }
+
+  /** Batch indices of `split` to evaluate (all when maxBatches is omitted). */
+  static batches(data: DataLoader, options: EvalOptions): number[] {
+    const total = data.batchesPerEpoch(options.split ?? 'val');
+    return Array.from({ length: Math.min(total, options.maxBatches ?? total) }, (_, i) => i);
+  }
+
+  /** Adds one batch's mean loss over its `targets`. */
+  add(loss: number, targets: ArrayLike<number>, samples: number): void {
+    this.#nll += loss * targets.length;
+    this.#tokens += targets.length;
+    this.#sampleWeighted += loss * samples;
+    this.#samples += samples;
+    const bytes = this.#tokenBytes;
+    if (bytes !== null) for (let i = 0; i < targets.length; i++) this.#bytes += bytes[targets[i]!]!;
+  }
+
+  result(): EvalResult {
+    const loss = this.#tokens > 0 ? this.#nll / this.#tokens : Number.NaN;
+    return {
+      loss,
+      perplexity: Math.exp(loss),
+      bitsPerByte:
+        this.#tokenBytes !== null && this.#bytes > 0 ? bitsPerByte(loss, this.#tokens, this.#bytes) : null,
+      sampleWeightedLoss: this.#samples > 0 ? this.#sampleWeighted / this.#samples : Number.NaN,
+      tokens: this.#tokens,
+    };
+  }
+}
+
 /**
  * Token-weighted loss of `model` over `maxBatches` batches of `split` (all when omitted), with perplexity,
  * bits per byte (when `tokenBytes` is given) and the reference's sample-weighted loss. Runs in eval mode
@@ -80,21 +126,14 @@ export function bitsPerByte(meanLossNats: number, tokens: number, bytes: number)
 export function evaluateModel(
   model: TrainableModel,
   data: DataLoader,
-  options: { split?: Split; maxBatches?: number; tokenBytes?: ArrayLike<number> | null } = {},
+  options: EvalOptions = {},
 ): EvalResult {
   const split = options.split ?? 'val';
-  const tokenBytes = options.tokenBytes ?? null;
+  const tally = new EvalTally(options.tokenBytes ?? null);
   const wasTraining = model.training;
   model.training = false;
-  let nll = 0;
-  let tokens = 0;
-  let bytes = 0;
-  let sampleWeighted = 0;
-  let samples = 0;
   try {
-    const total = data.batchesPerEpoch(split);
-    const n = Math.min(total, options.maxBatches ?? total);
-    for (let i = 0; i < n; i++) {
+    for (const i of EvalTally.batches(data, options)) {
       const batch = data.batch(split, 0, i);
       const loss = tf.tidy(() => {
         const inputIds = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.blockSize], 'int32');
@@ -103,22 +142,40 @@ export function evaluateModel(
         if (out.loss === undefined) throw new Error('the model returned no loss for a batch with targets');
         return out.loss.dataSync()[0]!;
       });
-      const count = batch.targets.length;
-      nll += loss * count;
-      tokens += count;
-      sampleWeighted += loss * batch.batchSize;
-      samples += batch.batchSize;
-      if (tokenBytes !== null) for (const id of batch.targets) bytes += tokenBytes[id]!;
+      tally.add(loss, batch.targets, batch.batchSize);
     }
   } finally {
     model.training = wasTraining;
   }
-  const loss = tokens > 0 ? nll / tokens : Number.NaN;
-  return {
-    loss,
-    perplexity: Math.exp(loss),
-    bitsPerByte: tokenBytes !== null && bytes > 0 ? bitsPerByte(loss, tokens, bytes) : null,
-    sampleWeightedLoss: samples > 0 ? sampleWeighted / samples : Number.NaN,
-    tokens,
-  };
+  return tally.result();
+}
+
+/**
+ * `evaluateModel` on onnxruntime: the same batches and sums, each batch's loss the mean of −log p(target)
+ * from an `OnnxLanguageModel` opened with output "log_probs" (targets −100 ignored, as in training).
+ */
+export async function evaluateOnnx(
+  model: OnnxLanguageModel,
+  data: DataLoader,
+  options: EvalOptions = {},
+): Promise<EvalResult> {
+  if (model.output !== 'log_probs' || model.pastKeyValues) {
+    throw new Error('evaluation needs an ONNX session opened with output "log_probs" and no past key/values');
+  }
+  const split = options.split ?? 'val';
+  const tally = new EvalTally(options.tokenBytes ?? null);
+  const V = model.vocabSize;
+  for (const i of EvalTally.batches(data, options)) {
+    const batch = data.batch(split, 0, i);
+    const { values } = await model.run(batch.inputIds, batch.batchSize);
+    let nll = 0;
+    let counted = 0;
+    batch.targets.forEach((target, t) => {
+      if (target === IGNORE_INDEX) return;
+      nll -= values[t * V + target]!;
+      counted++;
+    });
+    tally.add(counted > 0 ? nll / counted : 0, batch.targets, batch.batchSize);
+  }
+  return tally.result();
 }

@@ -16,6 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GPTConfig } from '../config.js';
 import { saveModel } from '../model/io.js';
+import { OnnxLanguageModel } from '../model/onnx-runtime.js';
 import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
@@ -28,7 +29,7 @@ import { createProgress } from '../utils/progress.js';
 import { TokenByteLengths } from '../utils/tokenizer-metrics.js';
 import { AdamW } from './adamw.js';
 import { AdvancedTrainer } from './advanced-trainer.js';
-import { evaluateModel } from './base-trainer.js';
+import { evaluateModel, evaluateOnnx } from './base-trainer.js';
 import { DirectoryCheckpointStore } from './checkpoint.js';
 import { readMetrics } from './metrics-log.js';
 import type { ScheduleName } from './schedules.js';
@@ -171,9 +172,12 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   return { model, trainer, final, outDir };
 }
 
-/** Loss, perplexity and bits per byte of `model` on text files (tokenized into a temporary token file). */
+/**
+ * Loss, perplexity and bits per byte of `model` on text files (tokenized into a temporary token file),
+ * in TensorFlow.js or, for an `OnnxLanguageModel`, in onnxruntime.
+ */
 export async function evaluateOnFiles(
-  model: TransformerModel,
+  model: TransformerModel | OnnxLanguageModel,
   tokenizer: BaseTokenizer,
   files: string[],
   options: { batchSize?: number; maxBatches?: number } = {},
@@ -194,11 +198,14 @@ export async function evaluateOnFiles(
       shuffle: false,
     });
     try {
-      return evaluateModel(model, data, {
+      const evalOptions = {
         split: 'train',
         maxBatches: options.maxBatches,
         tokenBytes: tokenByteTable(tokenizer),
-      });
+      } as const;
+      return model instanceof OnnxLanguageModel
+        ? await evaluateOnnx(model, data, evalOptions)
+        : evaluateModel(model, data, evalOptions);
     } finally {
       data.close();
     }
