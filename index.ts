@@ -43,7 +43,7 @@ export {
   initBackend,
 } from './model/backend.js';
 export { CHECKPOINT_FORMAT, exportHuggingFace, loadModel, loadWeights, saveModel } from './model/io.js';
-export { exportOnnx, ONNX_OPSET, type OnnxExportOptions } from './model/onnx-export.js';
+export { exportOnnx, ONNX_OPSET, type OnnxExportOptions, writeOnnx } from './model/onnx-export.js';
 export {
   chooseRuntime,
   loadOnnxRuntime,

@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { registerExtractNgram } from './extract-ngram.js';
+import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import {
   backendOption,
   inputFilesOption,
@@ -39,11 +40,12 @@ export function registerExtractCommands(program: Command): void {
     .option('--resume', 'continue an interrupted extraction in --out')
     .addOption(overwriteOption('replace an existing cue corpus in --out'))
     .addOption(backendOption())
+    .addOption(runtimeOption())
+    .addOption(threadsOption())
     .addOption(quietOption())
     .action(async (o) => {
-      const { extractCues, initBackend, loadModel, loadTokenizer } = await import('../index.js');
-      await initBackend({ backend: o.backend, log: null });
-      const model = loadModel(o.model).eval();
+      const { extractCues, loadTokenizer } = await import('../index.js');
+      const model = await loadInferenceModel(o, 'score');
       const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
       const meta = await extractCues(model, tokenizer, o.input, o.out, {
         blockSize: o.blockSize,

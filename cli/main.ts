@@ -7,6 +7,7 @@
 import { Command } from 'commander';
 import { registerAnalyzeCommands } from './analyze.js';
 import { registerByteSpanCommands } from './bytespan.js';
+import { registerExportCommands } from './export.js';
 import { registerExtractCommands } from './extract.js';
 import { registerModelCommands } from './model.js';
 import { registerTokenizerCommands } from './tokenizers.js';
@@ -25,6 +26,7 @@ program.commandsGroup('Analysis:');
 registerAnalyzeCommands(program);
 program.commandsGroup('Language models:');
 registerModelCommands(program);
+registerExportCommands(program);
 program.commandsGroup('ByteSpan cues:');
 registerExtractCommands(program);
 

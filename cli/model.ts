@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import { backendOption, integerAtLeast, positiveNumber, quietOption } from './options.js';
 
 /**
@@ -41,6 +42,7 @@ function registerTrain(program: Command): void {
     .option('--grad-accum <n>', 'micro-batches per step', integerAtLeast(1), 1)
     .option('--seed <n>', 'seed for init and data order', integerAtLeast(0), 1337)
     .addOption(backendOption(' (default: best available)'))
+    .addOption(threadsOption())
     .option('--resume', 'continue from OUT/checkpoint')
     .addOption(quietOption('no progress bars'))
     .action(async (o) => {
@@ -53,7 +55,6 @@ function registerTrain(program: Command): void {
         resolveTokenizer,
         trainLanguageModel,
       } = await import('../index.js');
-      await initBackend({ backend: o.backend });
       const base = o.config
         ? GPTConfig.fromJSON(readJsonFile(o.config, 'config'), o.config)
         : new GPTConfig();
@@ -69,6 +70,8 @@ function registerTrain(program: Command): void {
       for (const [k, v] of Object.entries(overrides))
         if (v !== undefined) (base as unknown as Record<string, unknown>)[k] = v;
       base.validate(o.config ?? 'command-line config');
+      // The model's width decides whether the wasm backend trains on every core (`--threads` overrides).
+      await initBackend({ backend: o.backend, wasmThreads: o.threads, modelWidth: base.nEmbd });
       const tokenizer = o.resume
         ? loadTokenizer(path.join(o.out, 'tokenizer'))
         : resolveTokenizer(o.tokenizer);
@@ -123,21 +126,26 @@ function registerGenerate(program: Command): void {
     .option('--top-p <x>', 'nucleus mass', Number)
     .option('--seed <n>', 'sampling seed', integerAtLeast(0), 0)
     .addOption(backendOption())
+    .addOption(runtimeOption())
+    .addOption(threadsOption())
     .action(async (o) => {
-      const { initBackend, loadModel, loadTokenizer, runGeneration } = await import('../index.js');
-      await initBackend({ backend: o.backend, log: null });
-      const model = loadModel(o.model);
+      const { loadTokenizer, runGeneration, runOnnxGeneration, TransformerModel } = await import(
+        '../index.js'
+      );
+      const model = await loadInferenceModel(o, 'generate');
       const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
       // Streams: the decoded prompt, then each token's text as it is sampled.
       process.stdout.write(tokenizer.decode(tokenizer.encode(o.prompt), { skipSpecialTokens: true }));
-      runGeneration(model, tokenizer, o.prompt, {
+      const options = {
         maxNewTokens: o.maxNewTokens,
         temperature: o.temperature,
         topK: o.topK ?? null,
         topP: o.topP ?? null,
         seed: o.seed,
-        onToken: ({ text }) => process.stdout.write(text),
-      });
+        onToken: ({ text }: { text: string }) => process.stdout.write(text),
+      };
+      if (model instanceof TransformerModel) runGeneration(model, tokenizer, o.prompt, options);
+      else await runOnnxGeneration(model, tokenizer, o.prompt, options);
       process.stdout.write('\n');
     });
 }
@@ -150,10 +158,11 @@ function registerEval(program: Command): void {
     .requiredOption('--data <files...>', 'text files to evaluate on')
     .option('--batch-size <n>', 'sequences per batch', integerAtLeast(1), 8)
     .addOption(backendOption())
+    .addOption(runtimeOption())
+    .addOption(threadsOption())
     .action(async (o) => {
-      const { evaluateOnFiles, initBackend, loadModel, loadTokenizer } = await import('../index.js');
-      await initBackend({ backend: o.backend, log: null });
-      const model = loadModel(o.model);
+      const { evaluateOnFiles, loadTokenizer } = await import('../index.js');
+      const model = await loadInferenceModel(o, 'score');
       const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
       const result = await evaluateOnFiles(model, tokenizer, o.data, { batchSize: o.batchSize });
       console.log(JSON.stringify(result));

@@ -7,6 +7,7 @@
  * Nothing happens at import time; call `initBackend` once before building models.
  */
 import { createRequire } from 'node:module';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerThreadedWasm } from './wasm-threads.js';
@@ -18,10 +19,15 @@ export interface BackendOptions {
   /** A backend name or `auto`; defaults to `$CLEANGPT_BACKEND`, then `auto`. */
   backend?: BackendName | 'auto';
   /**
-   * Threads of the wasm backend's XNNPACK kernels; defaults to `$CLEANGPT_WASM_THREADS`, then 1. More than
-   * one loads tfjs's multi-threaded binary (wasm-threads.ts). Fixed by the first wasm start in a process.
+   * Threads of the wasm backend's XNNPACK kernels, or `auto`; defaults to `$CLEANGPT_WASM_THREADS`, then
+   * `auto`: every core (at most 8) for models at least `AUTO_THREADS_MIN_WIDTH` wide, one thread for
+   * narrower ones or when `modelWidth` is not given (their products are too small to split profitably).
+   * More than one loads tfjs's multi-threaded binary (wasm-threads.ts). Fixed by the first wasm start in
+   * a process.
    */
-  wasmThreads?: number;
+  wasmThreads?: number | 'auto';
+  /** Width (nEmbd) of the model about to run, for the `auto` thread choice. */
+  modelWidth?: number;
   /** Where the one-line choice is reported; defaults to stderr. Pass `null` to stay silent. */
   log?: ((line: string) => void) | null;
 }
@@ -56,12 +62,26 @@ async function prepareTensorflow(): Promise<boolean> {
   return false;
 }
 
-function requestedWasmThreads(options: BackendOptions): number {
-  const raw = options.wasmThreads ?? process.env.CLEANGPT_WASM_THREADS ?? 1;
+/** Narrower models train faster on one wasm thread (bench:model, see the README's profile). */
+export const AUTO_THREADS_MIN_WIDTH = 256;
+// tfjs's wasm thread pool holds at most 8 threads.
+const MAX_WASM_THREADS = 8;
+
+/** The wasm thread count that `options` (or `$CLEANGPT_WASM_THREADS`) ask for, `auto` resolved. */
+export function requestedWasmThreads(options: BackendOptions): number {
+  const raw = options.wasmThreads ?? process.env.CLEANGPT_WASM_THREADS ?? 'auto';
+  const cores = os.availableParallelism();
+  if (raw === 'auto') {
+    const wide = (options.modelWidth ?? 0) >= AUTO_THREADS_MIN_WIDTH;
+    return wide ? Math.min(cores, MAX_WASM_THREADS) : 1;
+  }
   const threads = Number(raw);
-  if (!Number.isInteger(threads) || threads < 1 || threads > 8) {
-    const source = options.wasmThreads !== undefined ? 'wasmThreads option' : 'CLEANGPT_WASM_THREADS';
-    throw new BackendError(`${source}: expected an integer from 1 to 8 (tfjs's thread pool), got "${raw}"`);
+  const limit = Math.min(cores, MAX_WASM_THREADS);
+  if (!Number.isInteger(threads) || threads < 1 || threads > limit) {
+    const source = options.wasmThreads !== undefined ? 'wasm threads' : 'CLEANGPT_WASM_THREADS';
+    throw new BackendError(
+      `${source}: expected auto or an integer from 1 to ${limit} (this machine's ${cores} cores, tfjs's pool of ${MAX_WASM_THREADS}), got "${raw}"`,
+    );
   }
   return threads;
 }

@@ -14,6 +14,7 @@
  * difference with the Trilu one diagonal lower) and the causal average C (its rows divided by their sums).
  */
 
+import { writeFileAtomic } from '../utils/fs.js';
 import { BOOL, FLOAT, INT64, OnnxGraph, type TensorSpec } from './onnx-graph.js';
 import { LAYER_NORM_EPS } from './ops.js';
 import { SASPTransformerModel } from './sasp.js';
@@ -261,4 +262,9 @@ export function exportOnnx(model: TransformerModel, options: OnnxExportOptions =
       'cleangpt.output': output,
     },
   });
+}
+
+/** Writes `exportOnnx(model, options)` to `file` (through a temporary file, renamed into place). */
+export function writeOnnx(model: TransformerModel, file: string, options: OnnxExportOptions = {}): void {
+  writeFileAtomic(file, exportOnnx(model, options));
 }

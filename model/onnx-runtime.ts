@@ -118,9 +118,13 @@ export class OnnxLanguageModel {
     if (runtime === null) {
       throw new ModelError('onnxruntime-node is not installed: run `npm install onnxruntime-node`');
     }
-    const threads = options.threads ?? os.availableParallelism();
-    if (!Number.isInteger(threads) || threads < 1)
-      throw new ModelError(`threads must be a positive integer, got ${threads}`);
+    const cores = os.availableParallelism();
+    const threads = options.threads ?? cores;
+    if (!Number.isInteger(threads) || threads < 1 || threads > cores) {
+      throw new ModelError(
+        `threads must be an integer from 1 to this machine's ${cores} cores, got ${threads}; more threads than cores only wait on each other`,
+      );
+    }
     const session = await runtime.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,

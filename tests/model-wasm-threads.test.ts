@@ -1,7 +1,8 @@
+import * as os from 'node:os';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { GPTConfig } from '../config.js';
-import { initBackend } from '../model/backend.js';
+import { AUTO_THREADS_MIN_WIDTH, initBackend, requestedWasmThreads } from '../model/backend.js';
 import { getModel } from '../model/registry.js';
 
 // tfjs keeps one wasm module per process: this file starts it with two threads (its own jest module
@@ -12,8 +13,13 @@ afterEach(() => {
 });
 
 test('thread counts are checked before anything starts', async () => {
+  const cores = os.availableParallelism();
   await expect(initBackend({ backend: 'wasm', wasmThreads: 0, log: null })).rejects.toThrow(
-    /wasmThreads option: expected an integer from 1 to 8 .*got "0"/,
+    /wasm threads: expected auto or an integer from 1 to \d .*got "0"/,
+  );
+  // More threads than cores would only wait on each other.
+  await expect(initBackend({ backend: 'wasm', wasmThreads: cores + 1, log: null })).rejects.toThrow(
+    new RegExp(`this machine's ${cores} cores.*got "${cores + 1}"`),
   );
   process.env.CLEANGPT_WASM_THREADS = 'two';
   await expect(initBackend({ backend: 'wasm', log: null })).rejects.toThrow(
@@ -21,13 +27,23 @@ test('thread counts are checked before anything starts', async () => {
   );
 });
 
+test('auto threads: every core (at most 8) for wide models, one for narrow ones or an unknown width', () => {
+  const all = Math.min(os.availableParallelism(), 8);
+  expect(requestedWasmThreads({ modelWidth: AUTO_THREADS_MIN_WIDTH })).toBe(all);
+  expect(requestedWasmThreads({ wasmThreads: 'auto', modelWidth: 384 })).toBe(all);
+  expect(requestedWasmThreads({ modelWidth: AUTO_THREADS_MIN_WIDTH - 1 })).toBe(1);
+  expect(requestedWasmThreads({})).toBe(1);
+  process.env.CLEANGPT_WASM_THREADS = '1';
+  expect(requestedWasmThreads({ modelWidth: 384 })).toBe(1);
+});
+
 test('the threaded wasm binary runs on two threads and gives the single-threaded results', async () => {
   const lines: string[] = [];
   await initBackend({ backend: 'wasm', wasmThreads: 2, log: (l) => lines.push(l) });
   expect(getThreadsCount()).toBe(2);
   expect(lines).toEqual(['cleangpt: TensorFlow.js backend "wasm", 2 threads']);
-  await expect(initBackend({ backend: 'wasm', wasmThreads: 3, log: null })).rejects.toThrow(
-    /already runs with 2 thread\(s\), not 3/,
+  await expect(initBackend({ backend: 'wasm', wasmThreads: 1, log: null })).rejects.toThrow(
+    /already runs with 2 thread\(s\), not 1/,
   );
 
   const config = GPTConfig.create({

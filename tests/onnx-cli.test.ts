@@ -1,0 +1,107 @@
+/**
+ * `cleangpt export onnx` and `--runtime onnx|tfjs` of generate, eval and extract predictions on one
+ * trained byte-level model: both runtimes give the same greedy text, losses and cues.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import onnxProto from 'onnx-proto';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = (...args: string[]): string =>
+  execFileSync(process.execPath, [path.join(root, 'dist', 'cli', 'main.js'), ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-onnx-cli-'));
+const corpus = path.join(dir, 'small.txt');
+const model = path.join(dir, 'run');
+beforeAll(() => {
+  fs.writeFileSync(corpus, fs.readFileSync(path.join(root, 'data', 'kjv.txt'), 'utf8').slice(0, 6000));
+  cli(
+    'train',
+    ...['--data', corpus, '--out', model, '--model', 'SASP', '--tokenizer', 'byte', '--block-size', '32'],
+    ...['--n-layer', '1', '--n-head', '2', '--n-embd', '16', '--batch-size', '4', '--max-steps', '3'],
+    ...['--quiet', '--backend', 'cpu'],
+  );
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('export onnx writes a cleangpt ONNX file and refuses to replace one without --overwrite', () => {
+  const file = path.join(dir, 'model.onnx');
+  expect(cli('export', 'onnx', '--model', model, '--out', file)).toMatch(
+    /wrote .*model\.onnx \(SASP, opset 17, past/,
+  );
+  const proto = onnxProto.onnx.ModelProto.decode(fs.readFileSync(file));
+  expect(proto.metadataProps.find((p) => p.key === 'cleangpt.format')?.value).toBe('cleangpt-onnx');
+  expect(() => cli('export', 'onnx', '--model', model, '--out', file)).toThrow(/exists; pass --overwrite/);
+  cli('export', 'onnx', '--model', model, '--out', file, '--overwrite', '--no-past');
+  expect(onnxProto.onnx.ModelProto.decode(fs.readFileSync(file)).graph!.input!.length).toBe(1);
+});
+
+test('generate, eval and extract predictions agree between --runtime onnx and tfjs', () => {
+  const generate = (runtime: string) =>
+    cli(
+      'generate',
+      '--model',
+      model,
+      '--prompt',
+      'And God',
+      '--max-new-tokens',
+      '40',
+      '--temperature',
+      '0',
+      '--runtime',
+      runtime,
+    );
+  expect(generate('onnx')).toBe(generate('tfjs'));
+  const evaluate = (runtime: string) =>
+    JSON.parse(cli('eval', '--model', model, '--data', corpus, '--runtime', runtime, '--threads', '1'));
+  const [onnx, tfjs] = [evaluate('onnx'), evaluate('tfjs')];
+  expect(onnx.tokens).toBe(tfjs.tokens);
+  expect(Math.abs(onnx.loss - tfjs.loss)).toBeLessThanOrEqual(1e-5);
+  for (const runtime of ['onnx', 'tfjs']) {
+    cli(
+      'extract',
+      'predictions',
+      '--model',
+      model,
+      '--input',
+      corpus,
+      '--out',
+      path.join(dir, runtime),
+      '--runtime',
+      runtime,
+      '--quiet',
+    );
+  }
+  const entropy = (runtime: string) =>
+    new Float32Array(fs.readFileSync(path.join(dir, runtime, 'entropy.f32')).buffer);
+  const [a, b] = [entropy('onnx'), entropy('tfjs')];
+  expect(a.length).toBe(6001); // the prefix space, then the text
+  expect(Math.max(...a.map((v, i) => Math.abs(v - b[i]!)))).toBeLessThanOrEqual(1e-4);
+});
+
+test('more threads than cores is refused with what to do', () => {
+  const threads = String(os.availableParallelism() + 1);
+  expect(() =>
+    cli('eval', '--model', model, '--data', corpus, '--runtime', 'onnx', '--threads', threads),
+  ).toThrow(/threads must be an integer from 1 to this machine's \d+ cores/);
+  expect(() =>
+    cli(
+      'eval',
+      '--model',
+      model,
+      '--data',
+      corpus,
+      '--runtime',
+      'tfjs',
+      '--backend',
+      'wasm',
+      '--threads',
+      threads,
+    ),
+  ).toThrow(/this machine's \d+ cores/);
+});
