@@ -181,7 +181,19 @@ test('cleangpt extract predictions writes the same cue corpus as the library', a
   const inputs = writeInputs({ 'en.txt': 'one\ntwo three\nfour', 'de.txt': 'eins zwei' });
   const viaCli = path.join(tmp, 'cli');
   const root = path.resolve(import.meta.dirname, '..');
-  const args = ['extract', 'predictions', '--model', modelDir, '--input', ...inputs, '--out', viaCli];
+  // The library call below runs the TensorFlow.js model, so the CLI does too (onnx: tests/onnx-cli.test.ts).
+  const args = [
+    'extract',
+    'predictions',
+    '--model',
+    modelDir,
+    '--input',
+    ...inputs,
+    '--out',
+    viaCli,
+    '--runtime',
+    'tfjs',
+  ];
   const stdout = execFileSync(
     process.execPath,
     [path.join(root, 'dist', 'cli', 'main.js'), ...args, '--document-separator', '\\n', '--quiet'],
