@@ -105,7 +105,15 @@ export function registerByteSpanCommands(tokenizers: Command): void {
     'the BPE baseline on the documents of a cue corpus (one merge list, cut per size)',
     'parent folder (one BPE_<V> subfolder per size)',
   )
-    .option('--min-frequency <n>', 'stop merging when the best pair is rarer', integerAtLeast(0))
+    .option(
+      '--min-frequency <n>',
+      'stop merging when the best pair is rarer (default 0; 20 with --reference)',
+      integerAtLeast(0),
+    )
+    .option(
+      '--reference',
+      "the reference's layout: PAD 0, EOS 1, bytes 2–257, merges from 258, pairs seen < 20 times never merged, merges_data.csv",
+    )
     .action(async (o) => {
       const { createFrequencyTokenizers } = await import('../text-api.js');
       printCreated(
@@ -113,6 +121,7 @@ export function registerByteSpanCommands(tokenizers: Command): void {
           predictions: o.predictions,
           vocabSizes: o.vocabSize,
           minFrequency: o.minFrequency,
+          reference: o.reference === true,
           multilingual: o.multilingual === true,
           outDir: o.out,
           progress: !o.quiet,

@@ -168,3 +168,43 @@ test('bad parameters are refused with the value named', () => {
   expect(result.status).not.toBe(0);
   expect(result.stderr).toMatch(/entropy\.f32: size 40 bytes does not match/);
 });
+
+test('create-frequency --reference: PAD 0, EOS 1, bytes 2–257, merges from 258, pairs under 20 rejected, merges_data.csv', () => {
+  const out = path.join(tmp, 'reference');
+  cli(
+    'tokenizers',
+    'create-frequency',
+    '--predictions',
+    predictions,
+    '--out',
+    out,
+    '--vocab-size',
+    '600',
+    '--reference',
+  );
+  const dir = path.join(out, 'BPE_600');
+  const vocab = JSON.parse(fs.readFileSync(path.join(dir, 'vocab.json'), 'utf8')) as Record<string, number>;
+  const id = (token: string): number | undefined => vocab[token];
+  expect(['<|padding|>', '<|endoftext|>', 'Ġ', 'a', 'Ċ'].map(id)).toEqual([
+    0,
+    1,
+    2 + 0x20,
+    2 + 0x61,
+    2 + 0x0a,
+  ]);
+  const csv = fs.readFileSync(path.join(dir, 'merges_data.csv'), 'utf8').trim().split('\n');
+  expect(csv[0]).toBe('left_token,right_token,joined_token,num_merges');
+  const rows = csv.slice(1).map((line) => line.split(','));
+  expect(rows.length).toBe(Object.keys(vocab).length - 258);
+  for (const [left, right, joined, count] of rows) {
+    expect(joined).toBe(left! + right!);
+    expect(vocab[joined!]).toBeGreaterThanOrEqual(258);
+    expect(Number(count)).toBeGreaterThanOrEqual(20);
+  }
+  const merges = fs.readFileSync(path.join(dir, 'merges.txt'), 'utf8').trim().split('\n');
+  expect(merges.slice(1)).toEqual(rows.map(([l, r]) => `${l} ${r}`));
+  const text = lines.slice(0, 40).join('\n');
+  const reference = loadTokenizer(dir);
+  expect(reference.decode(reference.encode(text))).toBe(text);
+  expect(Math.max(...reference.encode(text))).toBeLessThan(Object.keys(vocab).length);
+});

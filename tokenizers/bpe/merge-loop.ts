@@ -17,6 +17,8 @@ export interface MergeLoopResult {
   tokens: string[];
   /** Merged pairs of token ids, in creation order. */
   merges: Array<[number, number]>;
+  /** How often each merged pair occurred when it was merged. */
+  mergeCounts: number[];
   stopReason: StopReason;
 }
 
@@ -387,6 +389,7 @@ export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions
   const tokens: string[] = [];
   for (let b = 0; b < 256; b++) tokens.push(String.fromCharCode(b));
   const merges: Array<[number, number]> = [];
+  const mergeCounts: number[] = [];
   let stopReason: StopReason = 'vocab-size';
   const rule: MergeRule = {
     // Exact in a double for any vocabulary below 2^26.
@@ -405,10 +408,11 @@ export function learnMerges(pieceCounts: PieceCounter, options: MergeLoopOptions
       }
       tokens.push(tokens[x]! + tokens[y]!);
       merges.push([x, y]);
+      mergeCounts.push(count);
       onMerge?.(merges.length);
       return tokens.length - 1;
     },
   };
   if (mergeWords(buildWords(pieceCounts), rule) === 'no-pairs') stopReason = 'no-pairs';
-  return { tokens, merges, stopReason };
+  return { tokens, merges, mergeCounts, stopReason };
 }

@@ -40,6 +40,8 @@ export interface TrainBPEOptions {
 export interface TrainBPEResult {
   vocab: Map<number, Uint8Array>;
   merges: Array<[Uint8Array, Uint8Array]>;
+  /** How often each merged pair occurred in the corpus when it was merged. */
+  mergeCounts: number[];
   /** Why the merge loop ended: the requested size was reached, no pair was left, or minFrequency. */
   stopReason: StopReason;
   /** The vocabulary size asked for; larger than `vocab.size` when the loop stopped early. */
@@ -173,6 +175,7 @@ export async function trainBPE(options: TrainBPEOptions): Promise<TrainBPEResult
   return {
     vocab,
     merges,
+    mergeCounts: learned.mergeCounts,
     stopReason: learned.stopReason,
     requestedVocabSize: vocabSize,
     distinctPretokens: pieceCounts.size,

@@ -9,6 +9,7 @@ import { writeDirectoryAtomic, writeFileAtomic } from '../../utils/fs.js';
 import { createProgress } from '../../utils/progress.js';
 import { BPETokenizer } from '../bpe/tokenizer.js';
 import { trainBPE } from '../bpe/trainer.js';
+import { BYTE_TO_CHAR } from '../byte-unicode.js';
 import { EOS_TOKEN, PAD_TOKEN } from './base-vocab.js';
 import { type CueCorpus, type CueName, docStart, readCueCorpus } from './cue-corpus.js';
 import { type GlobalOptions, globalStatsCsv, trainGlobal } from './global.js';
@@ -41,9 +42,17 @@ export type CreateByteSpanOptions = Common & Omit<ByteSpanOptions, 'onProgress'>
 export type CreateGlobalOptions = Common & Omit<GlobalOptions, 'onProgress'>;
 export interface CreateFrequencyOptions extends Common {
   vocabSizes: readonly number[];
-  /** Stop merging when the best pair is rarer than this (default 0). */
+  /** Stop merging when the best pair is rarer than this (default 0; 20 with `reference`). */
   minFrequency?: number;
+  /**
+   * The reference's id layout (spec §10): PAD 0, EOS 1, the 256 bytes at 2–257 (byte order), merges from
+   * 258, pairs seen fewer than 20 times never merged, and `merges_data.csv` written beside the files.
+   */
+  reference?: boolean;
 }
+
+/** The reference baseline's minimum pair count. */
+export const REFERENCE_MIN_PAIR_COUNT = 20;
 
 function loadCorpus(predictions: string | CueCorpus, cues: readonly CueName[]): CueCorpus {
   return typeof predictions === 'string' ? readCueCorpus(predictions, cues) : predictions;
@@ -130,7 +139,7 @@ export async function createFrequencyTokenizers(
       input: corpusText(corpus),
       vocabSize: sizes.at(-1)!,
       specialTokens: specials,
-      minFrequency: options.minFrequency,
+      minFrequency: options.minFrequency ?? (options.reference ? REFERENCE_MIN_PAIR_COUNT : 0),
       onProgress: (p) => bar.update(p.phase === 'merge' ? p.done / p.total : 0, { phase: p.phase }),
     });
   } finally {
@@ -138,18 +147,49 @@ export async function createFrequencyTokenizers(
   }
   return sizes.map((vocabSize) => {
     const numMerges = Math.min(trained.merges.length, vocabSize - 256 - specials.length);
+    // Project layout: bytes 0–255, merges, then the specials; reference layout: specials, bytes, merges.
+    const shift = options.reference ? specials.length : 0;
     const vocab = new Map<number, Uint8Array>();
-    for (let id = 0; id < 256 + numMerges; id++) vocab.set(id, trained.vocab.get(id)!);
+    for (let id = 0; id < 256 + numMerges; id++) vocab.set(id + shift, trained.vocab.get(id)!);
     const tokenizer = new BPETokenizer({
       vocab,
       merges: trained.merges.slice(0, numMerges),
       specialTokens: specials,
+      ...(options.reference ? { specialTokenIds: { [PAD_TOKEN]: 0, [EOS_TOKEN]: 1 } } : {}),
       eosToken: EOS_TOKEN,
       bosToken: EOS_TOKEN,
       padToken: PAD_TOKEN,
     });
     const dir = path.join(options.outDir, tokenizerFolder(name, vocabSize));
-    save(tokenizer, dir);
+    save(tokenizer, dir, (tmp) => {
+      if (options.reference) {
+        const rows = trained.merges.slice(0, numMerges).map(([l, r], i) => ({
+          left: l,
+          right: r,
+          count: trained.mergeCounts[i]!,
+        }));
+        writeFileAtomic(path.join(tmp, 'merges_data.csv'), mergesDataCsv(rows));
+      }
+    });
     return { name, vocabSize, actualSize: tokenizer.vocabSize, dir };
   });
+}
+
+/** A token's GPT-2 display string (the reference's vocab.json spelling). */
+const display = (bytes: Uint8Array): string => Array.from(bytes, (b) => BYTE_TO_CHAR[b]!).join('');
+const csvField = (s: string): string => (/[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s);
+
+/**
+ * The reference's `merges_data.csv`: left, right and joined token (display strings) and how often the pair
+ * occurred when it was merged (the reference counts overlapping positions, B4; here non-overlapping).
+ */
+export function mergesDataCsv(
+  rows: ReadonlyArray<{ left: Uint8Array; right: Uint8Array; count: number }>,
+): string {
+  const lines = ['left_token,right_token,joined_token,num_merges'];
+  for (const { left, right, count } of rows) {
+    const [l, r] = [display(left), display(right)];
+    lines.push([csvField(l), csvField(r), csvField(l + r), String(count)].join(','));
+  }
+  return `${lines.join('\n')}\n`;
 }
