@@ -1,18 +1,22 @@
 /**
- * The ByteSpan pipeline (`npm run demo:bytespan`) on the embedded King James Bible corpus:
+ * The ByteSpan reproduction study (`npm run demo:bytespan`), at CPU scale:
  *
- *   1. split the corpus into S0 (byte LM training), S1 (cues, tokenizer training) and S2 (evaluation);
- *   2. train a small byte-level Vanilla transformer on S0;
- *   3. extract per-byte entropy / surprisal / space / EOS cues on S1;
- *   4. build ByteSpan tokenizers (combined constraint on entropy, frequency and seeding selection), BPE-WP
- *      and the global constraint, and the plain BPE baseline, all at the same sizes and from the same S1;
- *   5. compare them on S2 (bytes per token, fertility, words split, Rényi efficiency, and MorphScore on
- *      data/morph-en-kjv.csv, a small hand-made list, or the `full_word,pt1,rest` file BYTESPAN_MORPH_CSV
- *      names), writing report.md, report.json and plots.
+ *   1. English: the embedded King James Bible cut into disjoint S0 (cue models), S1 (cues, tokenizers)
+ *      and S2 (evaluation);
+ *   2. cue models on S0: a byte n-gram model (interpolated modified Kneser-Ney) and, when DEMO_STEPS > 0, a
+ *      small byte-level Vanilla transformer; their validation bits per byte on S2;
+ *   3. entropy / surprisal / space / EOS cues on S1 from each;
+ *   4. tokenizers at two sizes, all from S1: BPE, BPE-WP, and ByteSpan {monotonic, combined} ×
+ *      {entropy, surprisal} × {frequency, seeding 0.5} for each cue model;
+ *   5. comparison on S2: bytes/token, fertility, proportion of words split, Rényi efficiency, types used
+ *      and MorphScore (data/morphscore/en.csv), with the paper's claims checked;
+ *   6. multilingual (the data/multilingual samples): one n-gram model and one tokenizer set over all
+ *      languages, compared per language (MorphScore for German and Spanish).
  *
- * Environment knobs: DEMO_STEPS (byte-LM steps, default 300), DEMO_OUT (default out/bytespan),
- * BYTESPAN_SIZES (comma-separated, default 2048,4096), BYTESPAN_SPLIT_KB (sizes of S0, S1, S2 in KiB,
- * default 2048,100,400), BYTESPAN_MORPH_CSV, CLEANGPT_BACKEND.
+ * Environment knobs: DEMO_OUT (default out/bytespan), DEMO_STEPS (transformer steps, default 300; 0 skips
+ * the transformer), DEMO_NGRAM_ORDER (default 5), BYTESPAN_SIZES (default 2048,4096), BYTESPAN_SPLIT_KB
+ * (S0, S1, S2 in KiB, default 2048,1024,400), BYTESPAN_LANGS (default de,es,it,pt,pl,cs,ru; empty skips
+ * step 6), BYTESPAN_LANG_KB (KiB of each language file used, default all), CLEANGPT_BACKEND.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,134 +26,282 @@ import {
   compareTokenizers,
   createByteSpanTokenizers,
   createFrequencyTokenizers,
-  createGlobalTokenizers,
   dataFile,
   extractCues,
+  extractNgramCues,
   GPTConfig,
   initBackend,
   loadTokenizer,
+  ngramBitsPerByteOfFiles,
+  type Report,
   readCueCorpus,
   trainLanguageModel,
+  trainNgramModel,
 } from '../index.js';
 
 const outDir = path.resolve(process.env.DEMO_OUT ?? path.join('out', 'bytespan'));
 const steps = Number(process.env.DEMO_STEPS ?? 300);
+const order = Number(process.env.DEMO_NGRAM_ORDER ?? 5);
 const sizes = (process.env.BYTESPAN_SIZES ?? '2048,4096').split(',').map(Number);
-const morphCsv = process.env.BYTESPAN_MORPH_CSV ?? dataFile('morph-en-kjv.csv');
-const [s0Kb, s1Kb, s2Kb] = (process.env.BYTESPAN_SPLIT_KB ?? '2048,100,400').split(',').map(Number) as [
+const [s0Kb, s1Kb, s2Kb] = (process.env.BYTESPAN_SPLIT_KB ?? '2048,1024,400').split(',').map(Number) as [
   number,
   number,
   number,
 ];
+const langs = (process.env.BYTESPAN_LANGS ?? 'de,es,it,pt,pl,cs,ru').split(',').filter((l) => l !== '');
+const langKb = Number(process.env.BYTESPAN_LANG_KB ?? Number.POSITIVE_INFINITY);
 const started = performance.now();
 const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+const lines = { documentSeparator: '\n', progress: false };
 
-// 1. Disjoint line ranges of the corpus: the LM, the tokenizers and the evaluation never share text.
-const lines = fs.readFileSync(dataFile('kjv.txt'), 'utf8').split('\n');
-const n = lines.length;
-/** Lines from `from` on, up to `kb` KiB of text. */
-function take(from: number, kb: number): string {
+// 1. Consecutive, disjoint line ranges: the cue models, the tokenizers and the evaluation share no text.
+const kjv = fs.readFileSync(dataFile('kjv.txt'), 'utf8').split('\n');
+let cursor = 0;
+/** The next lines of the corpus, up to `kb` KiB. */
+function take(kb: number): string {
   const out: string[] = [];
-  for (let i = from, bytes = 0; i < n && bytes < kb * 1024; i++) {
-    out.push(lines[i]!);
-    bytes += Buffer.byteLength(lines[i]!) + 1;
+  for (let bytes = 0; cursor < kjv.length && bytes < kb * 1024; cursor++) {
+    out.push(kjv[cursor]!);
+    bytes += Buffer.byteLength(kjv[cursor]!) + 1;
   }
   return out.join('\n');
 }
-const splits = {
-  s0: take(0, s0Kb),
-  s1: take(Math.floor(n * 0.7), s1Kb),
-  s2: take(Math.floor(n * 0.85), s2Kb),
-};
 const dataDir = path.join(outDir, 'data');
 fs.mkdirSync(dataDir, { recursive: true });
-for (const [name, text] of Object.entries(splits)) fs.writeFileSync(path.join(dataDir, `${name}.txt`), text);
-const file = (name: keyof typeof splits): string => path.join(dataDir, `${name}.txt`);
+const file = (name: string, text: string): string => {
+  const f = path.join(dataDir, `${name}.txt`);
+  fs.writeFileSync(f, text);
+  return f;
+};
+const s0 = file('s0', take(s0Kb));
+const s1 = file('s1', take(s1Kb));
+const s2 = file('s2', take(s2Kb));
 console.log(
-  `1/5 corpus split: S0 ${kb(splits.s0)} (byte LM), S1 ${kb(splits.s1)} (cues, tokenizers), S2 ${kb(splits.s2)} (evaluation)`,
+  `1/6 KJV split: S0 ${kb(s0)} (cue models), S1 ${kb(s1)} (cues, tokenizers), S2 ${kb(s2)} (evaluation)`,
 );
 
-// 2. A byte-level LM: one id per byte, so its predictions give a value for every byte of S1.
-const backend = await initBackend();
-console.log(`2/5 training a byte-level Vanilla transformer for ${steps} steps on the ${backend} backend`);
-const byteTokenizer = new ByteLevelTokenizer();
-const controller = new AbortController();
-process.once('SIGINT', () => controller.abort());
-const { model, final } = await trainLanguageModel({
-  config: GPTConfig.create({
-    modelType: 'Vanilla',
-    blockSize: 64,
-    nLayer: 2,
-    nHead: 4,
-    nEmbd: 96,
-    dropout: 0,
-    batchSize: 32,
-    learningRate: 3e-3,
-    weightDecay: 0.1,
-  }),
-  tokenizer: byteTokenizer,
-  inputs: [file('s0')],
-  outDir: path.join(outDir, 'byte-lm'),
-  maxSteps: steps,
-  warmupSteps: Math.floor(steps / 10),
-  evalInterval: Math.max(1, Math.floor(steps / 4)),
-  evalBatches: 10,
-  documentSeparator: '\n',
-  signal: controller.signal,
-});
-if (final !== null) {
-  console.log(
-    `    validation ${final.loss.toFixed(3)} nats/byte, ${final.bitsPerByte?.toFixed(3)} bits per byte (${elapsed()})`,
-  );
+// 2–3. Cue models and their cues on S1.
+interface CueSource {
+  label: string;
+  dir: string;
+  bitsPerByte: number | undefined;
 }
+const sources: CueSource[] = [];
+console.log(
+  `2/6 cue models: a ${order}-gram byte model${steps > 0 ? ` and a byte-level transformer (${steps} steps)` : ''}`,
+);
+const ngram = await trainNgramModel([s0], order, lines);
+const ngramBpb = await ngramBitsPerByteOfFiles(ngram, [s2], lines);
+console.log(
+  `    ${order}-gram: ${ngram.numGrams} n-grams, ${ngramBpb.toFixed(3)} bits per byte on S2 (${elapsed()})`,
+);
+const ngramDir = path.join(outDir, `cues-${order}gram`);
+await extractNgramCues(ngram, [s1], ngramDir, { ...lines, overwrite: true });
+sources.push({ label: `${order}gram`, dir: ngramDir, bitsPerByte: ngramBpb });
+if (steps > 0) sources.push(await transformerCues());
+console.log(`3/6 cues on S1 from ${sources.map((s) => s.label).join(' and ')} (${elapsed()})`);
 
-// 3. Cues for every byte of S1, one document per line (each gets the prefix space the tokenizers add).
-console.log('3/5 extracting entropy, surprisal, space and EOS cues on S1');
-const predictions = path.join(outDir, 'predictions');
-const meta = await extractCues(model.eval(), byteTokenizer, [file('s1')], predictions, {
-  documentSeparator: '\n',
-  batchSize: 32,
-  overwrite: true,
-});
-console.log(`    ${meta.numBytes} bytes in ${meta.numDocuments} documents (${elapsed()})`);
-
-// 4. Tokenizers at the same sizes, all trained on S1.
-console.log(`4/5 building tokenizers at sizes ${sizes.join(', ')}`);
-const corpus = readCueCorpus(predictions, ['entropy']);
-const tokenizerDir = path.join(outDir, 'tokenizers');
-const common = { predictions: corpus, outDir: tokenizerDir, vocabSizes: sizes };
-const created: CreatedTokenizer[] = [
-  ...(await createByteSpanTokenizers({ ...common, cue: 'entropy', constraint: 'combined' })),
-  ...(await createByteSpanTokenizers({ ...common, cue: 'entropy', constraint: 'combined', proportion: 0.5 })),
-  ...(await createByteSpanTokenizers({ ...common, cue: 'entropy', constraint: 'combined', proportion: 0 })),
-  ...createGlobalTokenizers({ ...common, cue: 'entropy' }),
-  ...(await createFrequencyTokenizers(common)),
+// 4. Tokenizers: the baselines once, ByteSpan variants per cue source.
+console.log(`4/6 tokenizers at sizes ${sizes.join(', ')}`);
+const named = (label: string, created: CreatedTokenizer[]) =>
+  created.map((t) => ({
+    label: `${label}/${path.basename(t.dir)}`,
+    dir: t.dir,
+    short: t.actualSize < t.vocabSize,
+  }));
+const tokenizers = [
+  ...named(
+    'base',
+    await createFrequencyTokenizers({
+      predictions: ngramDir,
+      outDir: tokDir('base'),
+      vocabSizes: sizes,
+      progress: false,
+    }),
+  ),
+  ...named(
+    'base',
+    await createByteSpanTokenizers({
+      predictions: ngramDir,
+      outDir: tokDir('base'),
+      vocabSizes: sizes,
+      cue: 'entropy',
+      constraint: 'combined',
+      proportion: 0,
+      progress: false,
+    }),
+  ),
 ];
-for (const t of created) {
-  const short = t.actualSize < t.vocabSize ? ` (${t.actualSize} entries: S1 ran out of spans and pairs)` : '';
-  console.log(`    ${path.basename(t.dir)}${short}`);
+for (const source of sources) {
+  for (const cue of ['entropy', 'surprisal'] as const) {
+    const corpus = readCueCorpus(source.dir, [cue]);
+    for (const constraint of ['monotonic', 'combined'] as const) {
+      for (const proportion of [undefined, 0.5]) {
+        const created = await createByteSpanTokenizers({
+          predictions: corpus,
+          outDir: tokDir(source.label),
+          vocabSizes: sizes,
+          cue,
+          constraint,
+          proportion,
+          progress: false,
+        });
+        tokenizers.push(...named(source.label, created));
+      }
+    }
+  }
 }
-console.log(`    (${elapsed()})`);
+const short = tokenizers.filter((t) => t.short).map((t) => t.label);
+if (short.length > 0) console.log(`    S1 ran out of spans and pairs for: ${short.join(', ')}`);
+console.log(`    ${tokenizers.length} tokenizers (${elapsed()})`);
 
-// 5. Intrinsic comparison on the held-out S2.
-console.log('5/5 comparing on S2');
-const report = compareTokenizers({
-  tokenizers: created.map((t) => ({ name: path.basename(t.dir), tokenizer: loadTokenizer(t.dir) })),
-  inputs: [file('s2')],
-  morphCsv,
+// 5. Comparison on S2.
+console.log('5/6 comparing on S2 (MorphScore: data/morphscore/en.csv)');
+const english = compareTokenizers({
+  tokenizers: tokenizers.map((t) => ({ name: t.label, tokenizer: loadTokenizer(t.dir) })),
+  inputs: [s2],
+  morphCsv: dataFile(path.join('morphscore', 'en.csv')),
   outDir: path.join(outDir, 'comparison'),
 });
-console.log(`    ${'tokenizer'.padEnd(44)} bytes/token  fertility  split  Rényi  MorphScore`);
-for (const t of report.tokenizers) {
-  console.log(
-    `    ${t.name.padEnd(44)} ${t.bytesPerToken.toFixed(3).padStart(11)}  ${t.fertility.toFixed(3).padStart(9)}` +
-      `  ${t.propSplit.toFixed(3)}  ${t.renyi?.toFixed(3) ?? '  n/a'}  ${t.morphScore?.toFixed(3) ?? 'n/a'}`,
-  );
+printTable(english);
+for (const source of sources) {
+  console.log(`\n    claims with ${source.label} cues (${source.bitsPerByte?.toFixed(3) ?? '?'} bits/byte):`);
+  for (const size of sizes) checkClaims(english, source.label, size);
 }
+
+// 6. Multilingual.
+if (langs.length > 0) await multilingual();
 console.log(
-  `\nEverything is in ${outDir} (byte-lm/, predictions/, tokenizers/, comparison/report.md and plots) — ${elapsed()}`,
+  `\nEverything is in ${outDir} (data/, cues-*/, tokenizers/, comparison*/ with report.md and plots) — ${elapsed()}`,
 );
 
-function kb(text: string): string {
-  return `${(Buffer.byteLength(text) / 1024).toFixed(0)} KB`;
+function tokDir(label: string): string {
+  return path.join(outDir, 'tokenizers', label);
+}
+
+async function transformerCues(): Promise<CueSource> {
+  const backend = await initBackend();
+  const tokenizer = new ByteLevelTokenizer();
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const { model, final } = await trainLanguageModel({
+    config: GPTConfig.create({
+      modelType: 'Vanilla',
+      blockSize: 64,
+      nLayer: 2,
+      nHead: 4,
+      nEmbd: 96,
+      dropout: 0,
+      batchSize: 32,
+      learningRate: 3e-3,
+      weightDecay: 0.1,
+    }),
+    tokenizer,
+    inputs: [s0],
+    outDir: path.join(outDir, 'byte-lm'),
+    maxSteps: steps,
+    warmupSteps: Math.floor(steps / 10),
+    evalInterval: Math.max(1, Math.floor(steps / 4)),
+    evalBatches: 10,
+    documentSeparator: '\n',
+    signal: controller.signal,
+  });
+  const bpb = final?.bitsPerByte ?? undefined;
+  console.log(
+    `    transformer on ${backend}: ${bpb?.toFixed(3) ?? '?'} bits per byte (validation split of S0) (${elapsed()})`,
+  );
+  const dir = path.join(outDir, 'cues-transformer');
+  await extractCues(model.eval(), tokenizer, [s1], dir, {
+    ...lines,
+    batchSize: 32,
+    stride: 32,
+    overwrite: true,
+  });
+  return { label: 'transformer', dir, bitsPerByte: bpb };
+}
+
+function printTable(report: Report): void {
+  console.log(`    ${'tokenizer'.padEnd(52)} bytes/tok  fertility  split  Rényi  types  MorphScore`);
+  for (const t of report.tokenizers) {
+    console.log(
+      `    ${t.name.padEnd(52)} ${t.bytesPerToken.toFixed(3).padStart(9)}  ${t.fertility.toFixed(3).padStart(9)}` +
+        `  ${t.propSplit.toFixed(3)}  ${t.renyi?.toFixed(3) ?? '  n/a'}  ${String(t.typesUsed).padStart(5)}  ${t.morphScore?.toFixed(3) ?? 'n/a'}`,
+    );
+  }
+}
+
+/** The paper's English claims (spec §14.1) at one size, checked on this run's numbers. */
+function checkClaims(report: Report, label: string, size: number): void {
+  const row = (name: string) => report.tokenizers.find((t) => t.name === name);
+  const bpe = row(`base/BPE_${size}`);
+  const wp = row(`base/BPEWP_${size}`);
+  const comb = row(`${label}/ByteSpanEntropyCombinedFrequency_${size}`);
+  const seed = row(`${label}/ByteSpanEntropyCombinedSeeding_${size}`);
+  if (!bpe || !wp || !comb || !seed) return;
+  const m = (t: typeof bpe) => t.morphScore ?? Number.NaN;
+  const verdict = (ok: boolean) => (ok ? 'holds' : 'does NOT hold');
+  const cost = 1 - comb.bytesPerToken / bpe.bytesPerToken;
+  console.log(
+    `      V=${size}: MorphScore Comb-Freq E ${m(comb).toFixed(3)} > BPE-WP ${m(wp).toFixed(3)} > BPE ${m(bpe).toFixed(3)}: ${verdict(m(comb) > m(wp) && m(wp) > m(bpe))};` +
+      ` compression cost ${(100 * cost).toFixed(1)} % (paper ≈ 4 %); seeding keeps BPE compression (${seed.bytesPerToken.toFixed(2)} vs ${bpe.bytesPerToken.toFixed(2)} bytes/token) with MorphScore ${m(seed).toFixed(3)}: ${verdict(seed.bytesPerToken >= 0.97 * bpe.bytesPerToken && m(seed) > m(bpe))}`,
+  );
+}
+
+/** Step 6: one n-gram model, cue corpus and tokenizer set over all languages; per-language comparison. */
+async function multilingual(): Promise<void> {
+  console.log(`6/6 multilingual (${langs.join(', ')}): ${order}-gram cues, tokenizers over all languages`);
+  const parts = { s0: [] as string[], s1: [] as string[], s2: [] as string[] };
+  for (const lang of langs) {
+    const docs = fs
+      .readFileSync(dataFile(path.join('multilingual', `${lang}.txt`)), 'utf8')
+      .slice(0, langKb * 1024);
+    // Sayings separated by blank lines, one per line here; 60 % / 20 % / 20 % by position.
+    const sayings = docs
+      .split(/\n\s*\n/)
+      .map((d) => d.replace(/\s+/g, ' ').trim())
+      .filter((d) => d.length > 0);
+    const cut = (a: number, b: number) =>
+      sayings.slice(Math.floor(a * sayings.length), Math.floor(b * sayings.length)).join('\n');
+    const dir = path.join(dataDir, 'multilingual');
+    fs.mkdirSync(path.join(dir, 's1'), { recursive: true });
+    fs.mkdirSync(path.join(dir, 's2'), { recursive: true });
+    parts.s0.push(file(`multilingual/${lang}-s0`, cut(0, 0.6)));
+    parts.s1.push(file(`multilingual/s1/${lang}`, cut(0.6, 0.8)));
+    parts.s2.push(file(`multilingual/s2/${lang}`, cut(0.8, 1)));
+  }
+  const model = await trainNgramModel(parts.s0, order, lines);
+  const cues = path.join(outDir, `cues-multilingual-${order}gram`);
+  await extractNgramCues(model, parts.s1, cues, { ...lines, overwrite: true });
+  const out = tokDir('multilingual');
+  const common = { predictions: cues, outDir: out, vocabSizes: sizes, multilingual: true, progress: false };
+  const created = [
+    ...(await createFrequencyTokenizers(common)),
+    ...(await createByteSpanTokenizers({ ...common, cue: 'entropy', constraint: 'combined', proportion: 0 })),
+    ...(await createByteSpanTokenizers({ ...common, cue: 'entropy', constraint: 'combined' })),
+    ...(await createByteSpanTokenizers({
+      ...common,
+      cue: 'entropy',
+      constraint: 'combined',
+      proportion: 0.5,
+    })),
+    ...(await createByteSpanTokenizers({ ...common, cue: 'entropy', constraint: 'monotonic' })),
+  ];
+  const loaded = created.map((t) => ({ name: path.basename(t.dir), tokenizer: loadTokenizer(t.dir) }));
+  for (const [i, lang] of langs.entries()) {
+    const morph = dataFile(path.join('morphscore', `${lang}.csv`));
+    const report = compareTokenizers({
+      tokenizers: loaded,
+      inputs: [parts.s2[i]!],
+      ...(fs.existsSync(morph) ? { morphCsv: morph } : {}),
+      outDir: path.join(outDir, `comparison-${lang}`),
+    });
+    console.log(
+      `\n    ${lang}${fs.existsSync(morph) ? ' (MorphScore: data/morphscore/' + lang + '.csv)' : ''}`,
+    );
+    printTable(report);
+  }
+}
+
+function kb(f: string): string {
+  return `${(fs.statSync(f).size / 1024).toFixed(0)} KB`;
 }
