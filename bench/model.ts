@@ -4,7 +4,7 @@
  * Prints JSON lines. Usage: node dist/bench/model.js [--steps N] [--configs tiny,small] [--backends wasm,cpu]
  *   [--model Vanilla|SASP] [--batch N] [--wasm-threads N]
  * PyTorch runs twice, with one thread per core and with one thread; the wasm backend with `--wasm-threads`
- * (default $CLEANGPT_WASM_THREADS, else 1), fixed for the whole process.
+ * (default $CLEANGPT_WASM_THREADS, else auto from the first config's width), fixed for the whole process.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GPTConfig } from '../config.js';
 import { type BackendName, initBackend } from '../model/backend.js';
 import { getModel } from '../model/registry.js';
+import { torchEnv, torchPython } from './torch-peer.js';
 
 interface BenchConfig {
   name: string;
@@ -149,14 +150,11 @@ interface TorchRun {
 
 /** PyTorch's step times on `threads` threads (its OpenMP pool and OpenBLAS's own). */
 function timeTorch(c: BenchConfig, steps: number, threads: number): TorchRun | string {
-  // Debian's python3-torch lives under the system interpreter, which a pyenv `python3` may shadow.
-  const python = ['python3', '/usr/bin/python3'].find(
-    (exe) => spawnSync(exe, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0,
-  );
-  if (python === undefined) return 'python3 cannot import torch; install a CPU PyTorch to compare';
+  const python = torchPython();
+  if (python === null) return 'python3 cannot import torch; install a CPU PyTorch to compare';
   const run = spawnSync(python, ['-c', TORCH_SCRIPT, JSON.stringify(c), String(steps), String(threads)], {
     encoding: 'utf8',
-    env: { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads) },
+    env: torchEnv(threads),
   });
   if (run.status !== 0) return `PyTorch run failed: ${run.stderr.trim().split('\n').pop()}`;
   const out = JSON.parse(run.stdout.trim().split('\n').pop()!);
@@ -208,7 +206,8 @@ async function main(): Promise<void> {
     }
     for (const backend of backends) {
       try {
-        await initBackend({ backend, wasmThreads, log: null });
+        // Threads are fixed by the first wasm start: run one config per process for each its own auto choice.
+        await initBackend({ backend, wasmThreads, modelWidth: c.width, log: null });
       } catch (error) {
         console.log(
           JSON.stringify({
