@@ -2,17 +2,19 @@
  * Training throughput (tokens/s of forward + backward + Adam step) for fixed configs on every available
  * TensorFlow.js backend, and the same model and step in PyTorch when `python3 -c 'import torch'` works.
  * Prints JSON lines. Usage: node dist/bench/model.js [--steps N] [--configs tiny,small] [--backends wasm,cpu]
- *   [--model Vanilla|SASP] [--batch N] [--wasm-threads N]
+ *   [--model Vanilla|SASP] [--batch N] [--wasm-threads N] [--torch-device cpu|cuda]
  * PyTorch runs twice, with one thread per core and with one thread; the wasm backend with `--wasm-threads`
  * (default $CLEANGPT_WASM_THREADS, else auto from the first config's width), fixed for the whole process.
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { GPTConfig } from '../config.js';
 import { type BackendName, initBackend } from '../model/backend.js';
 import { getModel } from '../model/registry.js';
+import { packageRoot } from '../utils/paths.js';
 import { torchEnv, torchPython } from './torch-peer.js';
 
 interface BenchConfig {
@@ -34,6 +36,9 @@ function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
+
+// Where the PyTorch peer runs: cpu, or cuda on a GPU machine (bench/gpu.ts).
+const torchDevice = arg('torch-device', 'cpu');
 
 function batchOf(c: BenchConfig, seed: number): number[][] {
   let s = seed;
@@ -106,42 +111,6 @@ async function profileKernels(step: () => void): Promise<Array<[string, number]>
     .map(([n, ms]) => [n, Math.round(ms)]);
 }
 
-const TORCH_SCRIPT = `
-import json, math, sys, time, torch, torch.nn as nn, torch.nn.functional as F
-c = json.loads(sys.argv[1]); steps = int(sys.argv[2]); torch.manual_seed(1)
-torch.set_num_threads(int(sys.argv[3]))  # Debian's build defaults to 1 thread
-V, T, d, L, H, B = c['vocab'], c['ctx'], c['width'], c['layers'], c['heads'], c['batch']
-MASK = torch.triu(torch.full((T, T), float('-inf')), 1)
-def attend(q, k, v):  # PyTorch < 2.0 (Debian's 1.13) has no scaled_dot_product_attention
-    if hasattr(F, 'scaled_dot_product_attention'): return F.scaled_dot_product_attention(q, k, v, is_causal=True)
-    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.size(-1)) + MASK, dim=-1) @ v
-class Block(nn.Module):
-    def __init__(s):
-        super().__init__(); s.ln_1 = nn.LayerNorm(d); s.c_attn = nn.Linear(d, 3*d, bias=False)
-        s.c_proj = nn.Linear(d, d, bias=False); s.ln_2 = nn.LayerNorm(d)
-        s.c_fc = nn.Linear(d, 4*d, bias=False); s.mlp_proj = nn.Linear(4*d, d, bias=False)
-    def forward(s, x):
-        q, k, v = s.c_attn(s.ln_1(x)).split(d, dim=2)
-        q, k, v = [t.view(B, T, H, d // H).transpose(1, 2) for t in (q, k, v)]
-        y = attend(q, k, v).transpose(1, 2).reshape(B, T, d)
-        x = x + s.c_proj(y)
-        return x + s.mlp_proj(F.gelu(s.c_fc(s.ln_2(x))))
-class GPT(nn.Module):
-    def __init__(s):
-        super().__init__(); s.wte = nn.Embedding(V, d); s.wpe = nn.Embedding(T, d)
-        s.h = nn.ModuleList([Block() for _ in range(L)]); s.ln_f = nn.LayerNorm(d)
-    def forward(s, idx, tgt):
-        x = s.wte(idx) + s.wpe(torch.arange(T))
-        for b in s.h: x = b(x)
-        return F.cross_entropy((s.ln_f(x) @ s.wte.weight.t()).view(-1, V), tgt.view(-1))
-m = GPT(); opt = torch.optim.Adam(m.parameters(), lr=1e-3)
-idx = torch.randint(0, V, (B, T)); tgt = torch.randint(0, V, (B, T)); times = []
-for i in range(steps + 1):
-    t0 = time.perf_counter(); opt.zero_grad(); m(idx, tgt).backward(); opt.step()
-    if i > 0: times.append(time.perf_counter() - t0)
-print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'stepSeconds': times}))
-`;
-
 interface TorchRun {
   stepSeconds: number[];
   version: string;
@@ -152,7 +121,8 @@ interface TorchRun {
 function timeTorch(c: BenchConfig, steps: number, threads: number): TorchRun | string {
   const python = torchPython();
   if (python === null) return 'python3 cannot import torch; install a CPU PyTorch to compare';
-  const run = spawnSync(python, ['-c', TORCH_SCRIPT, JSON.stringify(c), String(steps), String(threads)], {
+  const script = path.join(packageRoot(), 'bench', 'model_torch.py');
+  const run = spawnSync(python, [script, JSON.stringify(c), String(steps), String(threads), torchDevice], {
     encoding: 'utf8',
     env: torchEnv(threads),
   });
