@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
+import type { SpecialTokenPolicy } from './special-policy.js';
 
 export interface EncodeOptions {
   /** Add the tokenizer's BOS/EOS around the text where it defines them (character and byte tokenizers do). */
@@ -23,7 +24,10 @@ export interface DecodeOptions {
 
 export type PaddingStrategy = boolean | 'longest' | 'max_length' | 'do_not_pad';
 
-export interface BatchEncodeOptions extends EncodeOptions {
+/** Encode options forwarded by `encodeBatch`: the policy applies to tokenizers that find specials in text. */
+export type BatchItemOptions = EncodeOptions & SpecialTokenPolicy;
+
+export interface BatchEncodeOptions extends BatchItemOptions {
   /**
    * Right padding with the pad id. `true`: to `maxLength` when given, else to the longest row (the
    * reference rule); `'longest'`: to the longest row; `'max_length'`: to `maxLength` (default
@@ -108,6 +112,11 @@ export abstract class BaseTokenizer {
   abstract getVocab(): Map<string, number>;
   /** Writes the tokenizer's files into `dir` (created if needed); `tokenizer_config.json` is written last. */
   abstract savePretrained(dir: string): void;
+
+  /** True while the vocabulary holds no ordinary token (an untrained tokenizer encodes text to unk only). */
+  get untrained(): boolean {
+    return false;
+  }
 
   /** Every special token string this tokenizer knows, in id order where that is defined. */
   get allSpecialTokens(): string[] {
@@ -226,12 +235,13 @@ export abstract class BaseTokenizer {
     texts: readonly string[],
     options: BatchEncodeOptions = {},
   ): BatchEncoding | TensorBatchEncoding {
-    const rows = this.encodeMany(texts, { addSpecialTokens: options.addSpecialTokens ?? false });
+    const { addSpecialTokens = false, allowedSpecial, disallowedSpecial } = options;
+    const rows = this.encodeMany(texts, { addSpecialTokens, allowedSpecial, disallowedSpecial });
     return padBatch(rows, options, this);
   }
 
   /** Encodes each text; subclasses override to spread large batches over worker threads. */
-  protected encodeMany(texts: readonly string[], options: EncodeOptions): number[][] {
+  protected encodeMany(texts: readonly string[], options: BatchItemOptions): number[][] {
     return texts.map((t) => this.encode(t, options));
   }
 

@@ -29,7 +29,7 @@ export interface ByteLevelTokenizerOptions {
 
 const CHAR_TO_ID = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 const utf8 = new TextEncoder();
-const utf8Replace = new TextDecoder('utf-8', { fatal: false });
+const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class ByteLevelTokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'byte';

@@ -82,6 +82,10 @@ export class CharacterTokenizer extends BaseTokenizer {
     return this.#vocab.size;
   }
 
+  override get untrained(): boolean {
+    return [...this.#vocab.keys()].every((token) => this.#specialList.includes(token));
+  }
+
   override get allSpecialTokens(): string[] {
     return [...this.#specialList];
   }

@@ -9,6 +9,7 @@ import { BPETokenizer } from './bpe/tokenizer.js';
 import { ByteLevelTokenizer } from './byte-level.js';
 import { ByteSpanTokenizer, isHubWordPieceDirectory } from './bytespan/tokenizer.js';
 import { CharacterTokenizer } from './character.js';
+import { Cl100kTokenizer, O200kTokenizer } from './encodings.js';
 import { GPT2Tokenizer } from './gpt2.js';
 import { UnigramTokenizer } from './unigram/tokenizer.js';
 
@@ -36,6 +37,8 @@ tokenizerRegistry.register('bpe', BPETokenizer);
 tokenizerRegistry.register('gpt2', GPT2Tokenizer);
 tokenizerRegistry.register('bytespan', ByteSpanTokenizer);
 tokenizerRegistry.register('unigram', UnigramTokenizer);
+tokenizerRegistry.register('cl100k_base', Cl100kTokenizer);
+tokenizerRegistry.register('o200k_base', O200kTokenizer);
 
 /**
  * Registers a tokenizer class under `name`. Set a static `tokenizerType` equal to `name` so that saved
@@ -72,9 +75,10 @@ export function loadTokenizer(dir: string): BaseTokenizer {
 /**
  * The tokenizer a command-line `--tokenizer` value names: an existing directory is loaded with
  * `loadTokenizer`; anything else must be a registered name (`gpt2`, `byte`, `char`, …) and is created
- * with its defaults.
+ * with its defaults. `forEncoding` refuses a tokenizer whose vocabulary is still empty (a `char` built
+ * from nothing would map every character to `<unk>`).
  */
-export function resolveTokenizer(nameOrDir: string): BaseTokenizer {
+export function resolveTokenizer(nameOrDir: string, options: { forEncoding?: boolean } = {}): BaseTokenizer {
   if (fs.existsSync(nameOrDir) && fs.statSync(nameOrDir).isDirectory()) return loadTokenizer(nameOrDir);
   const name = nameOrDir === 'char' ? 'character' : nameOrDir;
   if (!tokenizerRegistry.list().includes(name)) {
@@ -82,5 +86,12 @@ export function resolveTokenizer(nameOrDir: string): BaseTokenizer {
       `--tokenizer ${JSON.stringify(nameOrDir)} is neither a directory nor a registered tokenizer (${tokenizerRegistry.list().join(', ')})`,
     );
   }
-  return createTokenizer(name);
+  const tokenizer = createTokenizer(name);
+  if (options.forEncoding && tokenizer.untrained) {
+    throw new Error(
+      `--tokenizer ${nameOrDir}: a new ${name} tokenizer has no vocabulary yet, so every input would be unknown; ` +
+        'pass a saved tokenizer directory (cleangpt train saves one under <out>/tokenizer)',
+    );
+  }
+  return tokenizer;
 }

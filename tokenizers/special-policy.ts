@@ -5,13 +5,61 @@
 import { specialsRegex } from './bpe/pretokenize.js';
 
 export interface SpecialTokenPolicy {
-  /** Specials recognised as specials (default `'all'` registered ones); others are ordinary text. */
+  /**
+   * Specials recognised as specials; others are ordinary text. Default: every registered special, unless
+   * `disallowedSpecial` is given, in which case none (tiktoken's default).
+   */
   allowedSpecial?: 'all' | Iterable<string>;
   /**
    * Specials whose presence in the text is an error. `'all'` or `'raise'`: every registered special that is
    * not allowed (tiktoken's default). Default: none, so a non-allowed special is ordinary text.
    */
   disallowedSpecial?: 'all' | 'raise' | Iterable<string>;
+}
+
+/** A policy resolved against a tokenizer's specials: what to recognise, and what to reject. */
+export interface ResolvedPolicy {
+  /** The specials to recognise; null: every registered one. */
+  recognised: string[] | null;
+  /** Matches any disallowed special; null: none is disallowed. */
+  disallowed: RegExp | null;
+}
+
+/** Resolves `policy` against the `registered` specials (a set, or a map keyed by them). */
+export function resolvePolicy(
+  registered: ReadonlySet<string> | ReadonlyMap<string, unknown>,
+  policy: SpecialTokenPolicy,
+): ResolvedPolicy {
+  const { disallowedSpecial } = policy;
+  // tiktoken: asking for errors without naming allowed specials allows none.
+  const allowedSpecial = policy.allowedSpecial ?? (disallowedSpecial === undefined ? 'all' : []);
+  if (allowedSpecial === 'all' && disallowedSpecial === undefined)
+    return { recognised: null, disallowed: null };
+  const allowed = allowedSpecial === 'all' ? new Set(registered.keys()) : new Set(allowedSpecial);
+  for (const s of allowed) {
+    if (!registered.has(s))
+      throw new Error(`allowedSpecial: ${JSON.stringify(s)} is not a special token of this tokenizer`);
+  }
+  let disallowed: string[] = [];
+  if (disallowedSpecial === 'all' || disallowedSpecial === 'raise') {
+    disallowed = [...registered.keys()].filter((s) => !allowed.has(s));
+  } else if (disallowedSpecial !== undefined) {
+    disallowed = [...disallowedSpecial];
+  }
+  return { recognised: [...allowed], disallowed: specialsRegex(disallowed) };
+}
+
+/** Raises when `text` contains a special the resolved policy disallows. */
+export function checkDisallowed(text: string, policy: ResolvedPolicy): void {
+  if (policy.disallowed === null) return;
+  policy.disallowed.lastIndex = 0;
+  const found = policy.disallowed.exec(text);
+  if (found) {
+    throw new Error(
+      `text contains the disallowed special token ${JSON.stringify(found[0])} at index ${found.index}; ` +
+        'pass it in allowedSpecial to encode it as a special, or leave disallowedSpecial unset to encode it as text',
+    );
+  }
 }
 
 /**
@@ -25,25 +73,7 @@ export function specialsForPolicy(
   all: RegExp | null,
   policy: SpecialTokenPolicy,
 ): RegExp | null {
-  const { allowedSpecial = 'all', disallowedSpecial } = policy;
-  if (allowedSpecial === 'all' && disallowedSpecial === undefined) return all;
-  const allowed = allowedSpecial === 'all' ? new Set(registered.keys()) : new Set(allowedSpecial);
-  for (const s of allowed) {
-    if (!registered.has(s))
-      throw new Error(`allowedSpecial: ${JSON.stringify(s)} is not a special token of this tokenizer`);
-  }
-  if (disallowedSpecial !== undefined) {
-    const disallowed =
-      disallowedSpecial === 'all' || disallowedSpecial === 'raise'
-        ? [...registered.keys()].filter((s) => !allowed.has(s))
-        : [...disallowedSpecial];
-    const found = specialsRegex(disallowed)?.exec(text);
-    if (found) {
-      throw new Error(
-        `text contains the disallowed special token ${JSON.stringify(found[0])} at index ${found.index}; ` +
-          'pass it in allowedSpecial to encode it as a special, or leave disallowedSpecial unset to encode it as text',
-      );
-    }
-  }
-  return specialsRegex([...allowed]);
+  const resolved = resolvePolicy(registered, policy);
+  checkDisallowed(text, resolved);
+  return resolved.recognised === null ? all : specialsRegex(resolved.recognised);
 }

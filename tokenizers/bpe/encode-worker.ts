@@ -16,21 +16,28 @@ export interface EncodeWorkerInit {
   port: MessagePort;
 }
 
+/** A group of texts, and the specials to recognise in them (null: all of the tokenizer's). */
+export interface EncodeRequest {
+  texts: string[];
+  recognised: readonly string[] | null;
+}
+
 /** Reply: all ids of the batch back to back, and each text's id count. */
 export type EncodeReply = { ids: Int32Array; lengths: Int32Array } | { error: string };
 
 const init = workerData as EncodeWorkerInit;
 
 /** Built on the first batch, inside the handler, so a failure becomes an error reply instead of a hang. */
-let state: { encoder: BPEEncoder; specialId: Map<string, number>; specials: RegExp | null } | null = null;
+let state: { encoder: BPEEncoder; specialId: Map<string, number>; all: RegExp | null } | null = null;
 
-function encodeBatch(texts: readonly string[]): EncodeReply {
+function encodeBatch({ texts, recognised }: EncodeRequest): EncodeReply {
   state ??= {
     encoder: new BPEEncoder(init.data, { cacheSize: init.cacheSize }),
     specialId: new Map(init.data.specials),
-    specials: specialsRegex(init.data.specials.map(([s]) => s)),
+    all: specialsRegex(init.data.specials.map(([s]) => s)),
   };
-  const { encoder, specialId, specials } = state;
+  const { encoder, specialId } = state;
+  const specials = recognised === null ? state.all : specialsRegex(recognised);
   const lengths = new Int32Array(texts.length);
   const rows: number[][] = [];
   let total = 0;
@@ -53,10 +60,10 @@ function encodeBatch(texts: readonly string[]): EncodeReply {
   return { ids, lengths };
 }
 
-parentPort!.on('message', (texts: string[]) => {
+parentPort!.on('message', (request: EncodeRequest) => {
   let reply: EncodeReply;
   try {
-    reply = encodeBatch(texts);
+    reply = encodeBatch(request);
   } catch (error) {
     reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }

@@ -11,7 +11,7 @@
  * Pieces up to LONG_PIECE bytes use a flat scan over typed arrays; longer ones a heap of pair ranks over
  * a linked list of parts. Results per piece are cached (bounded).
  */
-import { pieceEnd } from './scan.js';
+import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
 
 /** Pieces longer than this (bytes) use the heap path. */
 export const LONG_PIECE = 100;
@@ -28,6 +28,10 @@ export interface EncoderData {
   pairRight: Int32Array;
   pairRank: Int32Array;
   pairResult: Int32Array;
+  /** How ordinary text is cut into pieces before merging. */
+  preTokenizer: PreTokenizerSpec;
+  /** Id emitted for a byte the vocabulary has no token for; -1: such a byte is an error. */
+  unkId: number;
   /** Rank mode: a piece that is a token is emitted whole. */
   wholePieceShortcut: boolean;
   /** Special token string → id. */
@@ -97,6 +101,9 @@ export class BPEEncoder {
   readonly data: EncoderData;
   readonly #pairs: PairTable;
   readonly #byteToId = new Int32Array(256).fill(-1);
+  readonly #bytesMissing: boolean;
+  /** The pre-tokenizer's scan function (a plain function, so the hot loop calls it directly). */
+  readonly pieceEnd: (text: string, i: number, n: number) => number;
   /** Rank mode: token id by the text of every token whose bytes are valid UTF-8 (a piece's bytes always are). */
   readonly #wholeTokens: Map<string, number> | null;
   readonly #cacheSize: number;
@@ -110,6 +117,8 @@ export class BPEEncoder {
   constructor(data: EncoderData, options: EncoderOptions = {}) {
     this.data = data;
     this.#pairs = new PairTable(data);
+    const pre = preTokenizerFromSpec(data.preTokenizer, 'encoder data');
+    this.pieceEnd = pre.pieceEnd.bind(pre);
     this.#cacheSize = options.cacheSize ?? 65536;
     const { tokenBytes, tokenOffsets } = data;
     const idCount = tokenOffsets.length - 1;
@@ -119,9 +128,9 @@ export class BPEEncoder {
         this.#byteToId[tokenBytes[start]!] = id;
       }
     }
-    const missing = this.#byteToId.indexOf(-1);
-    if (missing >= 0)
-      throw new Error(`the vocabulary has no token for byte 0x${missing.toString(16).padStart(2, '0')}`);
+    // Vocabularies without some single bytes (HF test vocabularies) are valid; such a byte becomes the
+    // unk id or an error when it occurs.
+    this.#bytesMissing = this.#byteToId.includes(-1);
     if (data.wholePieceShortcut) {
       this.#wholeTokens = new Map();
       const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -147,11 +156,16 @@ export class BPEEncoder {
     return this.data.tokenOffsets.length - 1;
   }
 
-  /** Encodes ordinary text (no special-token handling), appending ids to `out`. */
-  encodeOrdinaryInto(text: string, out: number[]): void {
+  /**
+   * Encodes ordinary text (no special-token handling), appending ids to `out`. With `start`/`stop`, only
+   * the pre-tokens in text[start..stop) are encoded, split as they are within the whole of `text` (the
+   * streaming encoder needs the text after `stop` as look-ahead); both must be pre-token boundaries.
+   */
+  encodeOrdinaryInto(text: string, out: number[], start = 0, stop = text.length): void {
     const n = text.length;
     const useCache = this.#cacheSize > 0;
-    for (let i = 0; i < n; ) {
+    const pieceEnd = this.pieceEnd;
+    for (let i = start; i < stop; ) {
       const e = pieceEnd(text, i, n);
       if (useCache) {
         const piece = text.slice(i, e);
@@ -238,7 +252,23 @@ export class BPEEncoder {
       if (whole !== undefined) return whole;
     }
     const n = this.#utf8(text, start, end);
-    return this.#merge(this.#bytes, n);
+    const ids = this.#merge(this.#bytes, n);
+    return this.#bytesMissing ? this.#replaceUnknown(ids, piece) : ids;
+  }
+
+  /** Parts left as -1 (a byte with no token) become the unk id, or an error naming the byte. */
+  #replaceUnknown(ids: CachedIds, piece: string): CachedIds {
+    const parts = typeof ids === 'number' ? Int32Array.of(ids) : ids;
+    if (!parts.includes(-1)) return ids;
+    const { unkId } = this.data;
+    if (unkId < 0) {
+      const bad = new TextEncoder().encode(piece).find((b) => this.#byteToId[b] === -1)!;
+      throw new Error(
+        `cannot encode ${JSON.stringify(piece)}: the vocabulary has no token for byte 0x${bad.toString(16).padStart(2, '0')} and no unk token`,
+      );
+    }
+    const out = parts.map((id) => (id === -1 ? unkId : id));
+    return out.length === 1 ? out[0]! : out;
   }
 
   /** BPE over bytes[0..n): merge the lowest-ranked adjacent pair (leftmost on ties) until none is left. */
@@ -368,7 +398,10 @@ export class BPEEncoder {
         throw new Error(`id ${id} is outside the vocabulary (size ${idCount})`);
       }
       const special = specialBytes.get(id);
-      total += special !== undefined ? special.length : tokenOffsets[id + 1]! - tokenOffsets[id]!;
+      const length = special !== undefined ? special.length : tokenOffsets[id + 1]! - tokenOffsets[id]!;
+      // Every token has at least one byte: zero bytes is a gap in the ids.
+      if (length === 0 && special === undefined) throw new Error(`id ${id} is not in the vocabulary`);
+      total += length;
     }
     const out = new Uint8Array(total);
     let at = 0;

@@ -62,8 +62,10 @@ function vocabFromDisplayMap(
   return vocab;
 }
 
-function parseMergeLines(file: string, text: string): Merge[] {
+/** Merges with the 1-based line each came from (errors about a merge name its line). */
+function parseMergeLines(file: string, text: string): { merges: Merge[]; lines: number[] } {
   const merges: Merge[] = [];
+  const lineNumbers: number[] = [];
   const lines = text.split('\n');
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!.replace(/\r$/, '');
@@ -76,11 +78,13 @@ function parseMergeLines(file: string, text: string): Merge[] {
       displayBytes(file, parts[0]!, `line ${n + 1}`),
       displayBytes(file, parts[1]!, `line ${n + 1}`),
     ]);
+    lineNumbers.push(n + 1);
   }
-  return merges;
+  return { merges, lines: lineNumbers };
 }
 
-/** HF `vocab.json` + `merges.txt` (also GPT-2's `encoder.json` + `vocab.bpe`). */
+/** HF `vocab.json` + `merges.txt` (also GPT-2's `encoder.json` + `vocab.bpe`); a merge whose parts or
+ * result are not in the vocabulary is an error naming its line. */
 export function readVocabAndMerges(
   vocabFile: string,
   mergesFile: string,
@@ -94,7 +98,27 @@ export function readVocabAndMerges(
     const id = (json as Record<string, unknown>)[name];
     if (typeof id === 'number') specials.push([name, id]);
   }
-  return { vocab, merges: parseMergeLines(mergesFile, readTextFile(mergesFile, 'merges file')), specials };
+  const { merges, lines } = parseMergeLines(mergesFile, readTextFile(mergesFile, 'merges file'));
+  const known = new Set<string>();
+  for (const bytes of vocab.values()) known.add(bytesKey(bytes));
+  merges.forEach(([a, b], k) => {
+    const ab = new Uint8Array(a.length + b.length);
+    ab.set(a);
+    ab.set(b, a.length);
+    for (const [what, bytes] of [
+      ['left token', a],
+      ['right token', b],
+      ['merged token', ab],
+    ] as const) {
+      if (!known.has(bytesKey(bytes))) {
+        throw new FileError(
+          mergesFile,
+          `line ${lines[k]}: ${what} ${JSON.stringify(bytesToDisplay(bytes))} is not in ${path.basename(vocabFile)}`,
+        );
+      }
+    }
+  });
+  return { vocab, merges, specials };
 }
 
 /** HF `tokenizer.json` with a byte-level BPE model; added tokens become specials. */

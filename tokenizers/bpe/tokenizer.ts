@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { FileError, writeFileAtomic, writeJsonAtomic } from '../../utils/fs.js';
 import {
   BaseTokenizer,
+  type BatchItemOptions,
   type DecodeOptions,
   type EncodeOptions,
   idsToArray,
@@ -17,7 +18,13 @@ import {
   type TokenIds,
 } from '../base.js';
 import { bytesToDisplay } from '../byte-unicode.js';
-import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import type { PreTokenizerSpec } from '../pre-tokenizers/pre-tokenizer.js';
+import {
+  checkDisallowed,
+  resolvePolicy,
+  type SpecialTokenPolicy,
+  specialsForPolicy,
+} from '../special-policy.js';
 import { BPEEncoder, type EncoderData } from './encoder.js';
 import {
   type BPEFiles,
@@ -28,11 +35,11 @@ import {
   ranksToMerges,
   readBPEDirectory,
   readTiktoken,
+  readVocabAndMerges,
   TIKTOKEN_FILE,
   writeHuggingFaceFiles,
 } from './formats.js';
 import { specialsRegex, splitOnSpecials } from './pretokenize.js';
-import { pieceEnd } from './scan.js';
 import { BPEWorkerPool } from './worker-pool.js';
 
 export interface BPETokenizerOptions {
@@ -50,6 +57,8 @@ export interface BPETokenizerOptions {
   padToken?: string | null;
   unkToken?: string | null;
   maxLength?: number;
+  /** How text between specials is cut before merging (default: GPT-2's pattern). */
+  preTokenizer?: PreTokenizerSpec;
   /** Cached pieces per generation (0 disables the cache). */
   cacheSize?: number;
   /** Worker threads for large `encodeBatch` calls (default: available parallelism, at most 8). */
@@ -64,7 +73,7 @@ export const END_OF_TEXT = '<|endoftext|>';
 const PARALLEL_BATCH_CHARS = 1 << 20;
 
 const utf8 = new TextEncoder();
-const utf8Replace = new TextDecoder('utf-8', { fatal: false });
+const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** Everything the constructor derives from its options, in the plain form workers can rebuild from. */
 function buildEncoderData(options: BPETokenizerOptions): {
@@ -85,7 +94,8 @@ function buildEncoderData(options: BPETokenizerOptions): {
     if (!idOfKey.has(key)) idOfKey.set(key, id);
   }
   // Specials: fixed id, else the vocabulary's id for their bytes, else appended.
-  let size = vocab.size === 0 ? 0 : Math.max(...vocab.keys()) + 1;
+  let size = 0;
+  for (const id of vocab.keys()) size = Math.max(size, id + 1);
   const specials: Array<[string, number]> = [];
   for (const name of specialNames) {
     let id = options.specialTokenIds?.[name] ?? idOfKey.get(bytesKey(utf8.encode(name)));
@@ -96,10 +106,8 @@ function buildEncoderData(options: BPETokenizerOptions): {
   const specialIds = new Set(specials.map(([, id]) => id));
   const ordinary = new Map<number, Uint8Array>();
   for (const [id, bytes] of vocab) if (!specialIds.has(id)) ordinary.set(id, bytes);
-  for (let id = 0; id < size; id++) {
-    if (!ordinary.has(id) && !specialIds.has(id))
-      throw new Error(`vocabulary ids must be contiguous: id ${id} is missing`);
-  }
+  // Ids may leave gaps (cl100k's specials, r50k + a special at 100000): a gap spans zero bytes and
+  // decoding it is an error.
   const tokenOffsets = new Int32Array(size + 1);
   let total = 0;
   for (let id = 0; id < size; id++) {
@@ -148,9 +156,17 @@ function buildEncoderData(options: BPETokenizerOptions): {
       }
     }
   }
+  const unk = options.unkToken ?? null;
+  let unkId = -1;
+  if (unk !== null) {
+    unkId = specials.find(([s]) => s === unk)?.[1] ?? ordinaryIdOfKey.get(bytesKey(utf8.encode(unk))) ?? -1;
+    if (unkId < 0) throw new Error(`unkToken ${JSON.stringify(unk)} is not in the vocabulary`);
+  }
   const data: EncoderData = {
     tokenBytes,
     tokenOffsets,
+    unkId,
+    preTokenizer: options.preTokenizer ?? { type: 'gpt2' },
     pairLeft: Int32Array.from(left),
     pairRight: Int32Array.from(right),
     pairRank: Int32Array.from(rank),
@@ -269,16 +285,27 @@ export class BPETokenizer extends BaseTokenizer {
 
   /**
    * One step of the carry-over rule: the ids of the part of `text` that can no longer change (null: none
-   * yet) and the text still held back.
+   * yet) and the text still held back. The policy is applied to the whole buffer, so a disallowed special
+   * raises as in `encode`, and only the specials it recognises split the text.
    */
   #carryOver(text: string, options: BPEEncodeOptions): { ids: number[] | null; held: string } {
-    const cut = this.#safeCut(text);
+    const specials = specialsForPolicy(text, this.#specialId, this.#allSpecials, options);
+    const { segStart, cut, end } = this.#safeCut(text, specials);
     if (cut === 0) return { ids: null, held: text };
-    return { ids: this.encode(text.slice(0, cut), options), held: text.slice(cut) };
+    const ids: number[] = [];
+    this.#encodeInto(text.slice(0, segStart), specials, ids);
+    // The last ordinary segment's pre-tokens are split with the look-ahead up to `end`: a whitespace run
+    // before the cut ends differently when encoded alone ('\n\n' + 'testing' is '\n', '\n', 'testing').
+    if (cut > segStart) this.encoder.encodeOrdinaryInto(text.slice(0, end), ids, segStart, cut);
+    return { ids, held: text.slice(cut) };
   }
 
-  /** Length of the prefix of `buffer` whose ids cannot change whatever text follows. */
-  #safeCut(buffer: string): number {
+  /**
+   * Where `buffer` may be cut: `cut`, the length of the prefix whose ids cannot change whatever text
+   * follows; `segStart`, the start of the last ordinary segment (after the last recognised special); and
+   * `end`, the end of the text that is final apart from its last two pre-tokens.
+   */
+  #safeCut(buffer: string, specials: RegExp | null): { segStart: number; cut: number; end: number } {
     let end = buffer.length;
     // 1. A suffix that could still become a special token.
     for (const [s] of this.specialTokens) {
@@ -295,10 +322,9 @@ export class BPETokenizer extends BaseTokenizer {
     // 3. A complete special that reaches into the held tail is held whole (it may still grow into a longer
     //    one); the last two pre-tokens of the final ordinary segment may still change.
     let segStart = 0;
-    if (this.#allSpecials !== null) {
-      const re = this.#allSpecials;
-      re.lastIndex = 0;
-      for (let m = re.exec(buffer); m !== null && m.index < end; m = re.exec(buffer)) {
+    if (specials !== null) {
+      specials.lastIndex = 0;
+      for (let m = specials.exec(buffer); m !== null && m.index < end; m = specials.exec(buffer)) {
         if (m.index + m[0].length > end) {
           end = m.index;
           break;
@@ -308,13 +334,14 @@ export class BPETokenizer extends BaseTokenizer {
     }
     let lastStart = -1;
     let secondLastStart = -1;
+    const pieceEnd = this.encoder.pieceEnd;
     for (let i = segStart; i < end; ) {
       secondLastStart = lastStart;
       lastStart = i;
       i = pieceEnd(buffer, i, end);
     }
-    if (lastStart < 0) return end;
-    return secondLastStart < 0 ? segStart : secondLastStart;
+    if (lastStart < 0) return { segStart, cut: end, end };
+    return { segStart, cut: secondLastStart < 0 ? segStart : secondLastStart, end };
   }
 
   /** UTF-8 text of `ids`; malformed byte sequences become U+FFFD (WHATWG / Python "replace"). */
@@ -367,15 +394,18 @@ export class BPETokenizer extends BaseTokenizer {
   }
 
   /** Large batches are split over worker threads (same ids as encoding each text here). */
-  protected override encodeMany(texts: readonly string[], options: EncodeOptions): number[][] {
+  protected override encodeMany(texts: readonly string[], options: BatchItemOptions): number[][] {
     let chars = 0;
     for (const t of texts) chars += t.length;
     if (texts.length < 2 || chars < PARALLEL_BATCH_CHARS) return texts.map((t) => this.encode(t, options));
+    // The policy is checked here (errors name the text) and only the recognised specials go to the workers.
+    const policy = resolvePolicy(this.#specialId, options);
+    for (const t of texts) checkDisallowed(t, policy);
     this.#pool ??= new BPEWorkerPool(this.encoder.data, {
       numWorkers: this.#numWorkers,
       cacheSize: this.#cacheSize,
     });
-    return this.#pool.encodeMany(texts);
+    return this.#pool.encodeMany(texts, policy.recognised);
   }
 
   /** A worker pool bound to this tokenizer's vocabulary (caller closes it). */
@@ -462,6 +492,27 @@ export class BPETokenizer extends BaseTokenizer {
     const tokenizer = new BPETokenizer(options);
     checkVocabSize(dir, tokenizer);
     return tokenizer;
+  }
+
+  /**
+   * A merge-mode tokenizer from a bare HF/GPT-2 `vocab.json` + `merges.txt` pair (no tokenizer_config.json),
+   * as CS336's `Tokenizer.from_files`: `specialTokens` keep their id in the vocabulary when they have one,
+   * else get the next free ids in the order given.
+   */
+  static fromFiles(
+    vocabPath: string,
+    mergesPath: string,
+    specialTokens: readonly string[] = [],
+    options: Omit<BPETokenizerOptions, 'vocab' | 'merges' | 'specialTokens' | 'specialTokenIds'> = {},
+  ): BPETokenizer {
+    const files = readVocabAndMerges(vocabPath, mergesPath, specialTokens);
+    return new BPETokenizer({
+      ...options,
+      vocab: files.vocab,
+      merges: files.merges,
+      specialTokens,
+      specialTokenIds: Object.fromEntries(files.specials),
+    });
   }
 
   /** A rank-mode tokenizer from a `.tiktoken` file plus its specials (`{"<|endoftext|>": 50256}`). */

@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { compiledWorkerUrl } from '../../utils/worker-url.js';
-import type { EncodeReply, EncodeWorkerInit } from './encode-worker.js';
+import type { EncodeReply, EncodeRequest, EncodeWorkerInit } from './encode-worker.js';
 import type { EncoderData } from './encoder.js';
 
 export interface WorkerPoolOptions {
@@ -56,8 +56,11 @@ export class BPEWorkerPool {
     }
   }
 
-  /** Encodes every text (specials recognised, as `encode` with default options) on the workers. */
-  encodeMany(texts: readonly string[]): number[][] {
+  /**
+   * Encodes every text on the workers, as `encode` does with the specials in `recognised` allowed (null:
+   * all of the tokenizer's specials, the default policy; the caller checks disallowed ones).
+   */
+  encodeMany(texts: readonly string[], recognised: readonly string[] | null = null): number[][] {
     const groups = splitBalanced(texts, this.numWorkers * GROUPS_PER_WORKER);
     const results: number[][][] = new Array(groups.length);
     const busy = new Array<number>(this.numWorkers).fill(-1);
@@ -69,7 +72,8 @@ export class BPEWorkerPool {
       if (next >= groups.length) return;
       Atomics.store(signal, slot, 0);
       busy[slot] = next;
-      this.#workers[slot]!.worker.postMessage(groups[next++]);
+      const request: EncodeRequest = { texts: groups[next++]!, recognised };
+      this.#workers[slot]!.worker.postMessage(request);
       pending++;
     };
     for (let slot = 0; slot < this.numWorkers; slot++) send(slot);

@@ -113,7 +113,7 @@ export function createGlobalTokenizers(options: CreateGlobalOptions): CreatedTok
 
 /** The documents of a cue corpus as text, each followed by `<|endoftext|>` so no merge crosses two. */
 async function* corpusText(corpus: CueCorpus): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   for (let d = 0; d < corpus.meta.numDocuments; d++) {
     yield decoder.decode(corpus.bytes.subarray(docStart(corpus, d), corpus.docEnds[d]!)) + EOS_TOKEN;
   }

@@ -12,7 +12,7 @@ import { isUtf8 } from 'node:buffer';
 import { pieceEnd } from '../bpe/scan.js';
 import { utf8Length } from '../utf8-length.js';
 
-const decoder = new TextDecoder('utf-8');
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /**
  * Decodes malformed UTF-8 with one U+FFFD per byte that does not belong to a well-formed sequence;

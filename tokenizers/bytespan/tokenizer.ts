@@ -96,7 +96,7 @@ export interface ByteOffsetEncoding {
 type CachedIds = number | Int32Array;
 
 const utf8 = new TextEncoder();
-const utf8Replace = new TextDecoder('utf-8', { fatal: false });
+const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** A role token from a HF config: a string, `{content}` (AddedToken form) or null/absent. */
 function roleToken(file: string, key: string, value: unknown): string | null | undefined {

@@ -1,0 +1,90 @@
+/**
+ * OpenAI's named encodings beyond GPT-2 (`cl100k_base`, `o200k_base`) as data: where their ranks live
+ * (the `js-tiktoken` dependency, so they work offline), their pre-tokenization pattern and their special
+ * ids. Each is a registered tokenizer type built on BPETokenizer in rank mode; ids equal tiktoken's.
+ */
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import { FileError } from '../utils/fs.js';
+import { TOKENIZER_CONFIG_FILE } from './base.js';
+import { parseRankBundle } from './bpe/formats.js';
+import { BPETokenizer, type BPETokenizerOptions, checkVocabSize, END_OF_TEXT } from './bpe/tokenizer.js';
+
+interface RankBundle {
+  pat_str: string;
+  bpe_ranks: string;
+  special_tokens: Record<string, number>;
+}
+
+/** What a named encoding is: its ranks module, the id count tiktoken reports (`n_vocab`), its context. */
+const ENCODINGS: Readonly<Record<string, { module: string; vocabSize: number; modelMaxLength: number }>> = {
+  cl100k_base: { module: 'js-tiktoken/ranks/cl100k_base', vocabSize: 100277, modelMaxLength: 8192 },
+  o200k_base: { module: 'js-tiktoken/ranks/o200k_base', vocabSize: 200019, modelMaxLength: 128000 },
+};
+
+export const ENCODING_NAMES: readonly string[] = Object.keys(ENCODINGS);
+
+/** Tokenizer options for a named encoding (ranks parsed on demand: each module is a multi-MB string). */
+export function encodingOptions(name: string): BPETokenizerOptions {
+  const spec = ENCODINGS[name];
+  if (spec === undefined) {
+    throw new Error(`unknown encoding ${JSON.stringify(name)}; available: ${ENCODING_NAMES.join(', ')}`);
+  }
+  const require = createRequire(import.meta.url);
+  const loaded = require(spec.module) as RankBundle | { default: RankBundle };
+  const bundle = 'default' in loaded ? loaded.default : loaded;
+  const files = parseRankBundle(spec.module, bundle);
+  return {
+    vocab: files.vocab,
+    merges: null,
+    specialTokenIds: bundle.special_tokens,
+    preTokenizer: { type: 'regex', pattern: bundle.pat_str },
+  };
+}
+
+/** Options a named-encoding tokenizer accepts on top of its fixed vocabulary. */
+export type EncodingTokenizerOptions = Pick<BPETokenizerOptions, 'maxLength' | 'cacheSize' | 'numWorkers'>;
+
+/** A named encoding as a tokenizer; each subclass sets `tokenizerType` to the encoding's name. */
+export class NamedEncodingTokenizer extends BPETokenizer {
+  constructor(options: EncodingTokenizerOptions & Partial<BPETokenizerOptions> = {}) {
+    const name = (new.target as typeof NamedEncodingTokenizer).tokenizerType;
+    const spec = ENCODINGS[name];
+    if (spec === undefined)
+      throw new Error(`unknown encoding ${JSON.stringify(name)}; available: ${ENCODING_NAMES.join(', ')}`);
+    // Role tokens: <|endoftext|> as EOS, BOS and PAD (the BPE default); a saved copy passes its own.
+    super({ ...encodingOptions(name), maxLength: spec.modelMaxLength, ...options });
+    if (this.vocabSize !== spec.vocabSize || this.tokenToId(END_OF_TEXT) === undefined) {
+      throw new Error(`not the ${name} vocabulary: ${this.vocabSize} ids (expected ${spec.vocabSize})`);
+    }
+  }
+
+  /** The bundled encoding for `dir` = undefined or the encoding's name; else a directory saved by this class. */
+  static override fromPretrained(dir?: string): NamedEncodingTokenizer {
+    const name = this.tokenizerType;
+    if (dir === undefined || (dir === name && !fs.existsSync(dir))) return new this();
+    if (!fs.existsSync(path.join(dir, TOKENIZER_CONFIG_FILE))) {
+      throw new FileError(dir, `not a saved ${name} tokenizer (no ${TOKENIZER_CONFIG_FILE})`);
+    }
+    const options = BPETokenizer.optionsFromDirectory(dir, name);
+    const tokenizer = new this({
+      eosToken: options.eosToken,
+      bosToken: options.bosToken,
+      padToken: options.padToken,
+      maxLength: options.maxLength,
+    });
+    checkVocabSize(dir, tokenizer);
+    return tokenizer;
+  }
+}
+
+/** OpenAI's cl100k_base (GPT-3.5/4): 100,277 ids, specials at 100257–100260 and 100276. */
+export class Cl100kTokenizer extends NamedEncodingTokenizer {
+  static override readonly tokenizerType: string = 'cl100k_base';
+}
+
+/** OpenAI's o200k_base (GPT-4o): 200,019 ids, specials at 199999 and 200018. */
+export class O200kTokenizer extends NamedEncodingTokenizer {
+  static override readonly tokenizerType: string = 'o200k_base';
+}
