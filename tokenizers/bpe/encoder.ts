@@ -11,7 +11,9 @@
  * Pieces up to LONG_PIECE bytes use a flat scan over typed arrays; longer ones a heap of pair ranks over
  * a linked list of parts. Results per piece are cached (bounded).
  */
+
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
+import { ByteTable } from './byte-table.js';
 
 /** Pieces longer than this (bytes) use the heap path. */
 export const LONG_PIECE = 100;
@@ -104,8 +106,8 @@ export class BPEEncoder {
   readonly #bytesMissing: boolean;
   /** The pre-tokenizer's scan function (a plain function, so the hot loop calls it directly). */
   readonly pieceEnd: (text: string, i: number, n: number) => number;
-  /** Rank mode: token id by the text of every token whose bytes are valid UTF-8 (a piece's bytes always are). */
-  readonly #wholeTokens: Map<string, number> | null;
+  /** Rank mode: token id by bytes, so a piece that is a token is emitted whole. */
+  readonly #wholeTokens: ByteTable | null;
   readonly #cacheSize: number;
   #cache = new Map<string, CachedIds>();
   #oldCache = new Map<string, CachedIds>();
@@ -131,24 +133,7 @@ export class BPEEncoder {
     // Vocabularies without some single bytes (HF test vocabularies) are valid; such a byte becomes the
     // unk id or an error when it occurs.
     this.#bytesMissing = this.#byteToId.includes(-1);
-    if (data.wholePieceShortcut) {
-      this.#wholeTokens = new Map();
-      const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-      for (let id = 0; id < idCount; id++) {
-        const start = tokenOffsets[id]!;
-        const end = tokenOffsets[id + 1]!;
-        if (end === start) continue;
-        let key: string;
-        try {
-          key = strict.decode(tokenBytes.subarray(start, end));
-        } catch {
-          continue; // not valid UTF-8: no piece can have these bytes
-        }
-        if (!this.#wholeTokens.has(key)) this.#wholeTokens.set(key, id);
-      }
-    } else {
-      this.#wholeTokens = null;
-    }
+    this.#wholeTokens = data.wholePieceShortcut ? new ByteTable(data.tokenBytes, data.tokenOffsets) : null;
   }
 
   /** Number of ids (specials included). */
@@ -246,12 +231,11 @@ export class BPEEncoder {
 
   /** Ids of one pre-token (`piece` = text[start..end)): a single number when it is one token, else an Int32Array. */
   #encodePiece(text: string, start: number, end: number, piece: string): CachedIds {
-    if (this.#wholeTokens !== null) {
-      // Lone surrogates are encoded as U+FFFD, so the piece's bytes are those of its well-formed text.
-      const whole = this.#wholeTokens.get(piece.isWellFormed() ? piece : piece.toWellFormed());
-      if (whole !== undefined) return whole;
-    }
     const n = this.#utf8(text, start, end);
+    if (this.#wholeTokens !== null) {
+      const whole = this.#wholeTokens.find(this.#bytes, 0, n);
+      if (whole >= 0) return whole;
+    }
     const ids = this.#merge(this.#bytes, n);
     return this.#bytesMissing ? this.#replaceUnknown(ids, piece) : ids;
   }

@@ -25,10 +25,10 @@ import {
   type SpecialTokenPolicy,
   specialsForPolicy,
 } from '../special-policy.js';
+import { ByteTable } from './byte-table.js';
 import { BPEEncoder, type EncoderData } from './encoder.js';
 import {
   type BPEFiles,
-  bytesKey,
   formatTiktoken,
   type Merge,
   parseTiktoken,
@@ -75,6 +75,25 @@ const PARALLEL_BATCH_CHARS = 1 << 20;
 const utf8 = new TextEncoder();
 const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
+/** The bytes of ids 0…size−1 back to back (`skip`ped and missing ids span zero bytes). */
+function flatten(
+  vocab: ReadonlyMap<number, Uint8Array>,
+  size: number,
+  skip: ReadonlySet<number> | null,
+): { tokenBytes: Uint8Array; tokenOffsets: Int32Array } {
+  const tokenOffsets = new Int32Array(size + 1);
+  let total = 0;
+  for (let id = 0; id < size; id++) {
+    tokenOffsets[id] = total;
+    if (skip?.has(id)) continue;
+    total += vocab.get(id)?.length ?? 0;
+  }
+  tokenOffsets[size] = total;
+  const tokenBytes = new Uint8Array(total);
+  for (const [id, bytes] of vocab) if (!skip?.has(id)) tokenBytes.set(bytes, tokenOffsets[id]!);
+  return { tokenBytes, tokenOffsets };
+}
+
 /** Everything the constructor derives from its options, in the plain form workers can rebuild from. */
 function buildEncoderData(options: BPETokenizerOptions): {
   data: EncoderData;
@@ -86,20 +105,22 @@ function buildEncoderData(options: BPETokenizerOptions): {
   const specialNames = [...new Set(options.specialTokens ?? Object.keys(options.specialTokenIds ?? {}))];
   for (const s of specialNames)
     if (typeof s !== 'string' || s.length === 0) throw new Error('special tokens must be non-empty strings');
-  const idOfKey = new Map<string, number>();
-  for (const id of [...vocab.keys()].sort((a, b) => a - b)) {
+  let size = 0;
+  for (const id of vocab.keys()) {
     if (!Number.isInteger(id) || id < 0)
       throw new Error(`vocabulary ids must be non-negative integers, got ${id}`);
-    const key = bytesKey(vocab.get(id)!);
-    if (!idOfKey.has(key)) idOfKey.set(key, id);
+    size = Math.max(size, id + 1);
   }
   // Specials: fixed id, else the vocabulary's id for their bytes, else appended.
-  let size = 0;
-  for (const id of vocab.keys()) size = Math.max(size, id + 1);
+  const everyToken = flatten(vocab, size, null);
+  const everyTable = new ByteTable(everyToken.tokenBytes, everyToken.tokenOffsets);
   const specials: Array<[string, number]> = [];
   for (const name of specialNames) {
-    let id = options.specialTokenIds?.[name] ?? idOfKey.get(bytesKey(utf8.encode(name)));
-    if (id === undefined) id = size++;
+    let id = options.specialTokenIds?.[name];
+    if (id === undefined) {
+      const found = everyTable.find(utf8.encode(name));
+      id = found >= 0 ? found : size++;
+    }
     size = Math.max(size, id + 1);
     specials.push([name, id]);
   }
@@ -108,26 +129,20 @@ function buildEncoderData(options: BPETokenizerOptions): {
   for (const [id, bytes] of vocab) if (!specialIds.has(id)) ordinary.set(id, bytes);
   // Ids may leave gaps (cl100k's specials, r50k + a special at 100000): a gap spans zero bytes and
   // decoding it is an error.
-  const tokenOffsets = new Int32Array(size + 1);
-  let total = 0;
-  for (let id = 0; id < size; id++) {
-    tokenOffsets[id] = total;
-    total += ordinary.get(id)?.length ?? 0;
-  }
-  tokenOffsets[size] = total;
-  const tokenBytes = new Uint8Array(total);
-  for (const [id, bytes] of ordinary) tokenBytes.set(bytes, tokenOffsets[id]!);
-
-  const left: number[] = [];
-  const right: number[] = [];
-  const rank: number[] = [];
-  const result: number[] = [];
-  const ordinaryIdOfKey = new Map<string, number>();
-  for (const [key, id] of idOfKey) if (!specialIds.has(id)) ordinaryIdOfKey.set(key, id);
+  const { tokenBytes, tokenOffsets } = flatten(vocab, size, specialIds);
+  const table = new ByteTable(tokenBytes, tokenOffsets);
+  let pairs: { left: Int32Array; right: Int32Array; rank: Int32Array; result: Int32Array };
   if (merges !== null) {
+    const n = merges.length;
+    pairs = {
+      left: new Int32Array(n),
+      right: new Int32Array(n),
+      rank: new Int32Array(n),
+      result: new Int32Array(n),
+    };
     const idOf = (bytes: Uint8Array, k: number, what: string): number => {
-      const id = ordinaryIdOfKey.get(bytesKey(bytes));
-      if (id === undefined)
+      const id = table.find(bytes);
+      if (id < 0)
         throw new Error(
           `merge ${k}: ${what} ${JSON.stringify(bytesToDisplay(bytes))} is not in the vocabulary`,
         );
@@ -137,29 +152,20 @@ function buildEncoderData(options: BPETokenizerOptions): {
       const joined = new Uint8Array(a.length + b.length);
       joined.set(a);
       joined.set(b, a.length);
-      left.push(idOf(a, k, 'left token'));
-      right.push(idOf(b, k, 'right token'));
-      rank.push(k);
-      result.push(idOf(joined, k, 'merged token'));
+      pairs.left[k] = idOf(a, k, 'left token');
+      pairs.right[k] = idOf(b, k, 'right token');
+      pairs.rank[k] = k;
+      pairs.result[k] = idOf(joined, k, 'merged token');
     });
   } else {
     // Rank mode: every split of a token into two tokens merges with the token's rank.
-    for (const [key, id] of ordinaryIdOfKey) {
-      for (let cut = 1; cut < key.length; cut++) {
-        const a = ordinaryIdOfKey.get(key.slice(0, cut));
-        const b = ordinaryIdOfKey.get(key.slice(cut));
-        if (a === undefined || b === undefined) continue;
-        left.push(a);
-        right.push(b);
-        rank.push(id);
-        result.push(id);
-      }
-    }
+    const found = table.rankPairs();
+    pairs = { ...found, rank: found.result };
   }
   const unk = options.unkToken ?? null;
   let unkId = -1;
   if (unk !== null) {
-    unkId = specials.find(([s]) => s === unk)?.[1] ?? ordinaryIdOfKey.get(bytesKey(utf8.encode(unk))) ?? -1;
+    unkId = specials.find(([s]) => s === unk)?.[1] ?? table.find(utf8.encode(unk));
     if (unkId < 0) throw new Error(`unkToken ${JSON.stringify(unk)} is not in the vocabulary`);
   }
   const data: EncoderData = {
@@ -167,10 +173,10 @@ function buildEncoderData(options: BPETokenizerOptions): {
     tokenOffsets,
     unkId,
     preTokenizer: options.preTokenizer ?? { type: 'gpt2' },
-    pairLeft: Int32Array.from(left),
-    pairRight: Int32Array.from(right),
-    pairRank: Int32Array.from(rank),
-    pairResult: Int32Array.from(result),
+    pairLeft: pairs.left,
+    pairRight: pairs.right,
+    pairRank: pairs.rank,
+    pairResult: pairs.result,
     wholePieceShortcut: merges === null,
     specials,
   };
