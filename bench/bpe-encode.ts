@@ -1,12 +1,13 @@
 /**
- * GPT-2 encoding throughput (bpe-reference.md §12): this project vs tiktoken (WASM), js-tiktoken and
- * gpt-tokenizer on ≥ 10 MB of non-repeating text, then the project's worker pool with 1 and 2 workers.
+ * Encoding throughput (bpe-reference.md §12) for GPT-2 (default), cl100k_base or o200k_base
+ * (`--encoding`): this project vs tiktoken (WASM), js-tiktoken and gpt-tokenizer on ≥ 10 MB of
+ * non-repeating text, then the project's worker pool with 1 and 2 workers.
  *
  * Every peer must produce our ids on the whole text before anything is timed. Each timed run is a fresh
  * process (`--run NAME`), implementations interleaved in rounds; single-thread runs are pinned to one
  * core with `taskset` when available. Prints one JSON line per figure.
  *
- *   npm run bench:bpe-encode -- [--mb 10] [--rounds 5]
+ *   npm run bench:bpe-encode -- [--mb 10] [--rounds 5] [--encoding gpt2|cl100k_base|o200k_base]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,7 +15,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GPT2Tokenizer } from '../tokenizers/gpt2.js';
+import type { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
+import { createTokenizer } from '../tokenizers/registry.js';
 import { buildBenchCorpus } from './corpus.js';
 
 const HERE = fileURLToPath(import.meta.url);
@@ -23,26 +25,35 @@ const OUT_DIR = path.join(ROOT, '.bench-data');
 
 type Encode = (text: string) => ArrayLike<number>;
 
+const ENCODINGS = ['gpt2', 'cl100k_base', 'o200k_base'] as const;
+type EncodingName = (typeof ENCODINGS)[number];
+
+/** The project's tokenizer for `encoding` (every one is a registered BPE tokenizer). */
+function ourTokenizer(encoding: EncodingName): BPETokenizer {
+  return createTokenizer(encoding) as BPETokenizer;
+}
+
 /** A loaded encoder for each implementation (imports are dynamic so a run loads only its own). */
-async function loadEncoder(name: string): Promise<Encode> {
+async function loadEncoder(name: string, encoding: EncodingName): Promise<Encode> {
   switch (name) {
     case 'cleangpt': {
-      const tok = new GPT2Tokenizer();
+      const tok = ourTokenizer(encoding);
       return (text) => tok.encode(text);
     }
     case 'tiktoken-wasm': {
       const { get_encoding } = await import('tiktoken');
-      const enc = get_encoding('gpt2');
+      const enc = get_encoding(encoding);
       return (text) => enc.encode(text, 'all');
     }
     case 'js-tiktoken': {
       const { Tiktoken } = await import('js-tiktoken/lite');
-      const ranks = (await import('js-tiktoken/ranks/gpt2')).default;
+      const ranks = (await import(`js-tiktoken/ranks/${encoding}`)).default;
       const enc = new Tiktoken(ranks);
       return (text) => enc.encode(text, 'all');
     }
     case 'gpt-tokenizer': {
-      const { encode } = await import('gpt-tokenizer/encoding/r50k_base');
+      const module = encoding === 'gpt2' ? 'r50k_base' : encoding;
+      const { encode } = await import(`gpt-tokenizer/encoding/${module}`);
       return (text) => encode(text);
     }
     default:
@@ -70,12 +81,12 @@ function documents(text: string): string[] {
 }
 
 /** One timed run in this (fresh) process: warm up on about the first 1 MB, then encode the whole file once. */
-async function runOne(name: string, file: string): Promise<RunResult> {
+async function runOne(name: string, file: string, encoding: EncodingName): Promise<RunResult> {
   const text = fs.readFileSync(file, 'utf8');
   const t0 = performance.now();
   if (name.startsWith('cleangpt-workers-')) {
     const workers = Number(name.slice('cleangpt-workers-'.length));
-    const tok = new GPT2Tokenizer();
+    const tok = ourTokenizer(encoding);
     const pool = tok.createWorkerPool(workers);
     const docs = documents(text);
     // Warm up on about the first 1 MB, as the single-thread runs do.
@@ -93,7 +104,7 @@ async function runOne(name: string, file: string): Promise<RunResult> {
       rows.reduce((n, r) => n + r.length, 0),
     );
   }
-  const encode = await loadEncoder(name);
+  const encode = await loadEncoder(name, encoding);
   encode(text.slice(0, 1 << 20));
   const t1 = performance.now();
   const ids = encode(text);
@@ -106,8 +117,8 @@ function result(name: string, loadMs: number, encodeMs: number, tokens: number):
 }
 
 /** Spawns a fresh process for one run; pinned to CPU 0 when `pin` and taskset exist. */
-function spawnRun(name: string, file: string, pin: boolean): RunResult {
-  const args = [HERE, '--run', name, '--file', file];
+function spawnRun(name: string, file: string, encoding: EncodingName, pin: boolean): RunResult {
+  const args = [HERE, '--run', name, '--file', file, '--encoding', encoding];
   const useTaskset = pin && hasTaskset();
   const child = useTaskset
     ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
@@ -169,9 +180,13 @@ async function main(): Promise<void> {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  const encoding = (arg('--encoding') ?? 'gpt2') as EncodingName;
+  if (!ENCODINGS.includes(encoding)) {
+    throw new Error(`--encoding ${JSON.stringify(encoding)} is not one of ${ENCODINGS.join(', ')}`);
+  }
   const run = arg('--run');
   if (run !== undefined) {
-    console.log(JSON.stringify(await runOne(run, arg('--file')!)));
+    console.log(JSON.stringify(await runOne(run, arg('--file')!, encoding)));
     return;
   }
   const mb = Number(arg('--mb') ?? 10);
@@ -193,13 +208,13 @@ async function main(): Promise<void> {
       ]),
     ),
   };
-  console.log(JSON.stringify({ bench: 'bpe-encode', kind: 'input', ...input, env }));
+  console.log(JSON.stringify({ bench: 'bpe-encode', kind: 'input', encoding, ...input, env }));
 
   // Correctness gate: every peer must give exactly our ids on the whole text.
   const text = fs.readFileSync(input.file, 'utf8');
-  const ours = (await loadEncoder('cleangpt'))(text);
+  const ours = (await loadEncoder('cleangpt', encoding))(text);
   for (const name of SINGLE.slice(1)) {
-    const theirs = (await loadEncoder(name))(text);
+    const theirs = (await loadEncoder(name, encoding))(text);
     let same = theirs.length === ours.length;
     for (let i = 0; same && i < ours.length; i++) same = theirs[i] === ours[i];
     console.log(
@@ -213,7 +228,7 @@ async function main(): Promise<void> {
     );
     if (!same) throw new Error(`${name} ids differ from cleangpt's: no timing`);
   }
-  const tok = new GPT2Tokenizer();
+  const tok = ourTokenizer(encoding);
   const pool = tok.createWorkerPool(2);
   const docs = documents(text);
   const pooled = pool.encodeMany(docs);
@@ -227,8 +242,10 @@ async function main(): Promise<void> {
 
   const runs = new Map<string, RunResult[]>();
   for (let r = 0; r < rounds; r++) {
-    for (const name of SINGLE) runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, true)]);
-    for (const name of POOLED) runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, false)]);
+    for (const name of SINGLE)
+      runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, encoding, true)]);
+    for (const name of POOLED)
+      runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, encoding, false)]);
   }
   const mbps = new Map<string, number>();
   for (const [name, list] of runs) {
@@ -257,11 +274,12 @@ async function main(): Promise<void> {
     JSON.stringify({
       bench: 'bpe-encode',
       kind: 'ratios',
+      encoding,
       cleangptVsTiktokenWasm: ratio('cleangpt', 'tiktoken-wasm'),
       cleangptVsJsTiktoken: ratio('cleangpt', 'js-tiktoken'),
       cleangptVsGptTokenizer: ratio('cleangpt', 'gpt-tokenizer'),
       workers2VsWorkers1: ratio('cleangpt-workers-2', 'cleangpt-workers-1'),
-      targets: { cleangptVsTiktokenWasm: 2, workers2VsWorkers1: 1.8 },
+      targets: { cleangptVsTiktokenWasm: encoding === 'gpt2' ? 2 : 1.5, workers2VsWorkers1: 1.8 },
     }),
   );
 }

@@ -114,7 +114,7 @@ export function registerTokenizerCommands(program: Command): Command {
     .addOption(quietOption())
     .action(async (opts: { tokenizer: string; input: string; out: string; quiet?: boolean }) => {
       const { encodeFile, resolveTokenizer } = await import('../text-api.js');
-      const tokenizer = resolveTokenizer(opts.tokenizer);
+      const tokenizer = resolveTokenizer(opts.tokenizer, { forEncoding: true });
       const { numTokens, dtype } = encodeFile(tokenizer, opts.input, opts.out, {
         tokenizerName: opts.tokenizer,
         progress: !opts.quiet,
@@ -133,7 +133,11 @@ export function registerTokenizerCommands(program: Command): Command {
     .requiredOption('--out <file>', 'output text file')
     .action(async (opts: { tokenizer: string; input: string; out: string }) => {
       const { decodeFile, resolveTokenizer } = await import('../text-api.js');
-      const { numTokens } = decodeFile(resolveTokenizer(opts.tokenizer), opts.input, opts.out);
+      const { numTokens } = decodeFile(
+        resolveTokenizer(opts.tokenizer, { forEncoding: true }),
+        opts.input,
+        opts.out,
+      );
       console.log(`${numTokens} tokens -> ${opts.out}`);
     });
 

@@ -105,3 +105,26 @@ describe('encode / decode files', () => {
     );
   });
 });
+
+test('encode refuses a new char tokenizer (no vocabulary) and accepts cl100k_base by name', () => {
+  const input = path.join(dir, 'char.txt');
+  fs.writeFileSync(input, 'abc');
+  const out = path.join(dir, 'char.json');
+  const refused = run(['tokenizers', 'encode', '--tokenizer', 'char', '--input', input, '--out', out]);
+  expect(refused.status).not.toBe(0);
+  expect(refused.stderr).toMatch(/has no vocabulary yet/);
+  expect(fs.existsSync(out)).toBe(false);
+  const cl = run([
+    'tokenizers',
+    'encode',
+    '--tokenizer',
+    'cl100k_base',
+    '--input',
+    input,
+    '--out',
+    out,
+    '--quiet',
+  ]);
+  expect(cl.stderr).toBe('');
+  expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual([13997]);
+});

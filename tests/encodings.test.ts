@@ -87,7 +87,7 @@ describe.each([
   });
 
   test.each(CORPORA.map((f) => [path.basename(f), f]))('ids equal tiktoken on %s', (_, file) => {
-    const text = fs.readFileSync(file, 'utf8').slice(0, 300_000);
+    const text = fs.readFileSync(file, 'utf8').slice(0, 100_000);
     const ids = tok.encode(text);
     expect(firstDifference(ids, ref.encode(text, 'all'))).toBe(-1);
     expect(tok.decode(ids)).toBe(text);
@@ -150,7 +150,7 @@ describe.each([
       fc.property(chunks, (cs) => {
         expect([...tok.encodeIterable(cs)].flat()).toEqual(tok.encode(cs.join('')));
       }),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 

@@ -156,13 +156,13 @@ export class BPEEncoder {
         const piece = text.slice(i, e);
         let ids = this.#cache.get(piece);
         if (ids === undefined) {
-          ids = this.#oldCache.get(piece) ?? this.#encodePiece(text, i, e, piece);
+          ids = this.#oldCache.get(piece) ?? this.#encodePiece(text, i, e);
           this.#remember(piece, ids);
         }
         if (typeof ids === 'number') out.push(ids);
         else for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
       } else {
-        const ids = this.#encodePiece(text, i, e, text.slice(i, e));
+        const ids = this.#encodePiece(text, i, e);
         if (typeof ids === 'number') out.push(ids);
         else for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
       }
@@ -182,7 +182,9 @@ export class BPEEncoder {
    */
   encodeBytes(bytes: Uint8Array): number[] {
     if (bytes.length === 0) return [];
-    const ids = this.#merge(Uint8Array.from(bytes), bytes.length);
+    const copy = Uint8Array.from(bytes);
+    let ids = this.#merge(copy, copy.length);
+    if (this.#bytesMissing) ids = this.#replaceUnknown(ids, copy, copy.length);
     return typeof ids === 'number' ? [ids] : Array.from(ids);
   }
 
@@ -229,26 +231,30 @@ export class BPEEncoder {
     return k;
   }
 
-  /** Ids of one pre-token (`piece` = text[start..end)): a single number when it is one token, else an Int32Array. */
-  #encodePiece(text: string, start: number, end: number, piece: string): CachedIds {
+  /** Ids of the pre-token text[start..end): a single number when it is one token, else an Int32Array. */
+  #encodePiece(text: string, start: number, end: number): CachedIds {
     const n = this.#utf8(text, start, end);
     if (this.#wholeTokens !== null) {
       const whole = this.#wholeTokens.find(this.#bytes, 0, n);
       if (whole >= 0) return whole;
     }
     const ids = this.#merge(this.#bytes, n);
-    return this.#bytesMissing ? this.#replaceUnknown(ids, piece) : ids;
+    return this.#bytesMissing ? this.#replaceUnknown(ids, this.#bytes, n) : ids;
   }
 
-  /** Parts left as -1 (a byte with no token) become the unk id, or an error naming the byte. */
-  #replaceUnknown(ids: CachedIds, piece: string): CachedIds {
+  /**
+   * Parts left as -1 (a byte with no token) become the unk id, or an error naming the byte; `bytes[0..n)`
+   * are the bytes that were merged.
+   */
+  #replaceUnknown(ids: CachedIds, bytes: Uint8Array, n: number): CachedIds {
     const parts = typeof ids === 'number' ? Int32Array.of(ids) : ids;
     if (!parts.includes(-1)) return ids;
     const { unkId } = this.data;
     if (unkId < 0) {
-      const bad = new TextEncoder().encode(piece).find((b) => this.#byteToId[b] === -1)!;
+      const piece = bytes.subarray(0, n);
+      const bad = piece.find((b) => this.#byteToId[b] === -1)!;
       throw new Error(
-        `cannot encode ${JSON.stringify(piece)}: the vocabulary has no token for byte 0x${bad.toString(16).padStart(2, '0')} and no unk token`,
+        `cannot encode ${JSON.stringify(new TextDecoder().decode(piece))}: the vocabulary has no token for byte 0x${bad.toString(16).padStart(2, '0')} and no unk token`,
       );
     }
     const out = parts.map((id) => (id === -1 ? unkId : id));
