@@ -4,6 +4,60 @@
  * index.ts re-exports all of it; the CLI imports it alone for commands that never touch a model, so they
  * start without loading TensorFlow.js.
  */
+export { TokenByteLengths, type TokenizedText, wordByteBounds } from './analysis/alignment.js';
+export {
+  type CorpusMetrics,
+  evaluateCorpus,
+  evaluateTokenizer,
+  type TokenizerEvaluation,
+  TokenizerMetricsAccumulator,
+} from './analysis/evaluate.js';
+export type { Metric, MetricChart, MetricContext } from './analysis/metric.js';
+export { type MorphScoreResult, morphScore } from './analysis/metrics/morph-score.js';
+export { RENYI_ALPHA, renyiEfficiency } from './analysis/metrics/renyi.js';
+export { type MorphItem, readMorphCsv } from './analysis/morph-csv.js';
+export {
+  type CorpusInput,
+  feedCorpus,
+  MetricsAccumulator,
+  metricContext,
+  type PassOptions,
+} from './analysis/pass.js';
+export {
+  COVERAGE_MARKERS,
+  type CoverageSeries,
+  type LossPoint,
+  plotCoverageCurve,
+  plotCoverageCurves,
+  plotGroupedBars,
+  plotLines,
+  plotLossCurves,
+  plotMetricBars,
+  plotTokenDistribution,
+  renderChart,
+} from './analysis/plots.js';
+export { listMetrics, registeredMetrics, registerMetric, unregisterMetric } from './analysis/registry.js';
+export {
+  buildReport,
+  compareTokenizers,
+  type Report,
+  type ReportCorpusEntry,
+  type ReportEntry,
+  reportCsv,
+  reportLine,
+  reportMarkdown,
+  writeTokenizerReport,
+} from './analysis/report.js';
+export { UnigramTally } from './analysis/tally.js';
+export {
+  type AnalysisInput,
+  type AnalysisSummary,
+  analyzeDatasetWithTokenizer,
+  COVERAGE_THRESHOLDS,
+  type ReducedVocab,
+  type TokenCount,
+  TokenUsageAnalyzer,
+} from './analysis/token-usage.js';
 export { ConfigError, GPTConfig, type GPTConfigFields } from './config.js';
 export {
   BaseTokenizer,
@@ -84,7 +138,10 @@ export {
   type EncodeFileResult,
   encodeFile,
   readTokenIds,
+  type TokenizeToFileOptions,
+  type TokenizeToFileResult,
   tokenFileFormat,
+  tokenizeToFile,
 } from './tokenizers/file-codec.js';
 export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
 export {
@@ -96,7 +153,7 @@ export {
   type TokenizerClass,
   unregisterTokenizer,
 } from './tokenizers/registry.js';
-export { readDocuments, tokenizeToFile } from './utils/data.js';
+export { type Document, expandInputs, type ReadOptions, readDocuments, TEXT_FIELDS } from './utils/corpus.js';
 export { DataLoader } from './utils/data-loader.js';
 export {
   FileError,
@@ -108,49 +165,7 @@ export {
 } from './utils/fs.js';
 export { resolveInputs } from './utils/hub.js';
 export { dataFile } from './utils/paths.js';
-export {
-  COVERAGE_MARKERS,
-  type CoverageSeries,
-  type LossPoint,
-  plotCoverageCurve,
-  plotCoverageCurves,
-  plotGroupedBars,
-  plotLines,
-  plotLossCurves,
-  plotMetricBars,
-  plotTokenDistribution,
-  renderChart,
-} from './utils/plots.js';
 export { createProgress, type Progress } from './utils/progress.js';
 export { Registry, RegistryError } from './utils/registry.js';
 export { forEachLine, readLines, readLinesOfFiles } from './utils/text-stream.js';
 export { TokenFile } from './utils/token-file.js';
-export {
-  type AnalysisInput,
-  type AnalysisSummary,
-  analyzeDatasetWithTokenizer,
-  COVERAGE_THRESHOLDS,
-  type ReducedVocab,
-  type TokenCount,
-  TokenUsageAnalyzer,
-} from './utils/token-statistics.js';
-export {
-  type CorpusMetrics,
-  evaluateCorpus,
-  evaluateTokenizer,
-  type MorphItem,
-  type MorphScoreResult,
-  morphScore,
-  RENYI_ALPHA,
-  readMorphCsv,
-  renyiEfficiency,
-  type TokenizerEvaluation,
-  TokenizerMetricsAccumulator,
-} from './utils/tokenizer-metrics.js';
-export {
-  buildReport,
-  compareTokenizers,
-  type Report,
-  type ReportEntry,
-  writeTokenizerReport,
-} from './utils/tokenizer-report.js';

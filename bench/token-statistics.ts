@@ -6,11 +6,11 @@
  *   npm run bench:token-stats -- [--file data/kjv.txt] [--tokenizer gpt2] [--rounds 5]
  */
 import * as fs from 'node:fs';
+import { evaluateCorpus } from '../analysis/evaluate.js';
+import { TokenUsageAnalyzer } from '../analysis/token-usage.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
 import { resolveTokenizer } from '../tokenizers/registry.js';
 import { readLines } from '../utils/text-stream.js';
-import { TokenUsageAnalyzer } from '../utils/token-statistics.js';
-import { evaluateCorpus } from '../utils/tokenizer-metrics.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

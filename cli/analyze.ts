@@ -48,7 +48,7 @@ async function namedTokenizers(specs: readonly string[], inputs: readonly string
 }
 
 async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
-  const { compareTokenizers } = await import('../text-api.js');
+  const { compareTokenizers, reportLine } = await import('../text-api.js');
   const report = compareTokenizers({
     tokenizers: named,
     inputs: opts.input,
@@ -56,13 +56,7 @@ async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
     outDir: opts.out,
     showProgress: !opts.quiet,
   });
-  for (const t of report.tokenizers) {
-    console.log(
-      `${t.name}: ${t.bytesPerToken.toFixed(3)} bytes/token, fertility ${t.fertility.toFixed(3)}, ` +
-        `split ${t.propSplit.toFixed(3)}, types ${t.typesUsed}, Rényi ${t.renyi?.toFixed(3) ?? 'n/a'}` +
-        (t.morphScore === null ? '' : `, MorphScore ${t.morphScore.toFixed(3)}`),
-    );
-  }
+  for (const evaluation of report.evaluations) console.log(reportLine(evaluation));
   console.log(`report -> ${path.join(opts.out, 'report.md')}`);
 }
 

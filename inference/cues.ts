@@ -26,7 +26,7 @@ import {
   type CueName,
   documentBytes,
 } from '../tokenizers/bytespan/cue-corpus.js';
-import { expandInputs, type ReadOptions, readDocuments } from '../utils/data.js';
+import { expandInputs, type ReadOptions, readDocuments } from '../utils/corpus.js';
 import { createProgress } from '../utils/progress.js';
 
 export interface ExtractCuesOptions extends ReadOptions {

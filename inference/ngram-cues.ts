@@ -14,7 +14,7 @@ import {
   documentBytes,
   readCueCorpus,
 } from '../tokenizers/bytespan/cue-corpus.js';
-import { expandInputs, type ReadOptions, readDocuments } from '../utils/data.js';
+import { expandInputs, type ReadOptions, readDocuments } from '../utils/corpus.js';
 import { FileError } from '../utils/fs.js';
 import { createProgress, type Progress } from '../utils/progress.js';
 import { checkOrder, NGRAM_EOS, NgramByteModel } from './ngram-model.js';

@@ -1,14 +1,15 @@
 /**
  * Enforces the design's dependency direction:
- * cli/, examples → index.ts (and its TensorFlow.js-free part text-api.ts) → trainers, inference, utils →
- * model, tokenizers → config.ts.
- * Leaf helpers in utils/ (files importing only other leaf helpers) may be used by every layer.
+ * cli/, examples, bench → index.ts (and its TensorFlow.js-free part text-api.ts) → analysis, trainers,
+ * inference → model, tokenizers → config.ts, utils/.
+ * utils/ holds leaf helpers only: it imports nothing else of the project, so every layer may use it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const LAYER_DIRS = [
+  'analysis',
   'cli',
   'tokenizers',
   'model',
@@ -46,19 +47,6 @@ function projectImports(file: string): string[] {
 const files = sourceFiles();
 const imports = new Map(files.map((f) => [f, projectImports(f)]));
 const topFolder = (f: string): string => (f.includes(path.sep) ? f.split(path.sep)[0]! : f);
-/** utils/ files that import only other leaf utils (nothing from tokenizers, model or above). */
-const leafUtils = new Set<string>();
-for (let grew = true; grew; ) {
-  grew = false;
-  for (const f of files) {
-    if (topFolder(f) !== 'utils' || leafUtils.has(f)) continue;
-    if (imports.get(f)!.every((t) => leafUtils.has(t))) {
-      leafUtils.add(f);
-      grew = true;
-    }
-  }
-}
-
 function violations(layer: string, allowed: (target: string) => boolean): string[] {
   return files
     .filter((f) => topFolder(f) === layer)
@@ -75,19 +63,32 @@ describe('dependency direction', () => {
     expect(imports.get('config.ts')).toEqual([]);
   });
 
-  test('tokenizers import only tokenizers, config.ts and leaf utils', () => {
+  test('utils/ is leaf helpers only: it imports nothing else of the project', () => {
+    expect(violations('utils', (t) => topFolder(t) === 'utils')).toEqual([]);
+  });
+
+  test('tokenizers import only tokenizers, config.ts and utils', () => {
     expect(
-      violations('tokenizers', (t) => topFolder(t) === 'tokenizers' || t === 'config.ts' || leafUtils.has(t)),
+      violations('tokenizers', (t) => ['tokenizers', 'utils'].includes(topFolder(t)) || t === 'config.ts'),
     ).toEqual([]);
   });
 
-  test('the model imports only model, config.ts and leaf utils', () => {
+  test('the model imports only model, config.ts and utils', () => {
     expect(
-      violations('model', (t) => topFolder(t) === 'model' || t === 'config.ts' || leafUtils.has(t)),
+      violations('model', (t) => ['model', 'utils'].includes(topFolder(t)) || t === 'config.ts'),
     ).toEqual([]);
   });
 
-  test('transfer imports only transfer, the model, tokenizers, the optimizer, config.ts and leaf utils', () => {
+  test('analysis imports only analysis, tokenizers, config.ts and utils (never the model)', () => {
+    expect(
+      violations(
+        'analysis',
+        (t) => ['analysis', 'tokenizers', 'utils'].includes(topFolder(t)) || t === 'config.ts',
+      ),
+    ).toEqual([]);
+  });
+
+  test('transfer imports only transfer, the model, tokenizers, the optimizer, config.ts and utils', () => {
     const allowed = ['transfer', 'model', 'tokenizers'];
     expect(
       violations(
@@ -96,7 +97,7 @@ describe('dependency direction', () => {
           allowed.includes(topFolder(t)) ||
           t === 'trainers/adamw.ts' ||
           t === 'config.ts' ||
-          leafUtils.has(t),
+          topFolder(t) === 'utils',
       ),
     ).toEqual([]);
   });
@@ -113,7 +114,7 @@ describe('dependency direction', () => {
   });
 
   test('the library never imports its public API files', () => {
-    for (const layer of ['trainers', 'inference', 'utils', 'model', 'tokenizers']) {
+    for (const layer of ['analysis', 'transfer', 'trainers', 'inference', 'utils', 'model', 'tokenizers']) {
       expect(violations(layer, (t) => t !== 'index.ts' && t !== 'text-api.ts')).toEqual([]);
     }
   });

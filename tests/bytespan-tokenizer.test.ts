@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { Tokenizer as HFTokenizer } from 'tokenizers';
+import { evaluateTokenizer, morphScore } from '../text-api.js';
 import { scanPieces } from '../tokenizers/bpe/scan.js';
 import { BYTE_TO_CHAR, bytesToDisplay } from '../tokenizers/byte-unicode.js';
 import {
@@ -15,7 +16,6 @@ import {
 import { NO_WORD_LIMIT } from '../tokenizers/bytespan/hf-files.js';
 import { BYTESPAN_HUB_COMPATIBLE, ByteSpanTokenizer } from '../tokenizers/bytespan/tokenizer.js';
 import { loadTokenizer } from '../tokenizers/registry.js';
-import { evaluateTokenizer, morphScore } from '../utils/tokenizer-metrics.js';
 
 const DATA = path.join(import.meta.dirname, '..', 'data');
 const MULTI = path.join(DATA, 'multilingual');

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
-import { readDocuments, tokenizeToFile } from '../utils/data.js';
+import { tokenizeToFile } from '../tokenizers/file-codec.js';
+import { readDocuments } from '../utils/corpus.js';
 import { DataLoader, IndexPermutation } from '../utils/data-loader.js';
 import { TokenFile } from '../utils/token-file.js';
 

@@ -9,7 +9,7 @@ import {
   plotLossCurves,
   plotMetricBars,
   plotTokenDistribution,
-} from '../utils/plots.js';
+} from '../analysis/plots.js';
 import { pngSize } from './png-size.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-plots-'));

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { COVERAGE_THRESHOLDS, TokenUsageAnalyzer } from '../analysis/token-usage.js';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
-import { COVERAGE_THRESHOLDS, TokenUsageAnalyzer } from '../utils/token-statistics.js';
 import { pngSize } from './png-size.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-stats-'));

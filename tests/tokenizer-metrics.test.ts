@@ -1,8 +1,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
-import { CharacterTokenizer } from '../tokenizers/character.js';
 import {
   evaluateCorpus,
   evaluateTokenizer,
@@ -11,7 +9,9 @@ import {
   renyiEfficiency,
   TokenizerMetricsAccumulator,
   wordByteBounds,
-} from '../utils/tokenizer-metrics.js';
+} from '../text-api.js';
+import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
+import { CharacterTokenizer } from '../tokenizers/character.js';
 
 function charTokenizer(texts: string[]): CharacterTokenizer {
   const t = new CharacterTokenizer();

@@ -6,13 +6,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { GPTConfig } from '../config.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
+import { tokenizeToFile } from '../tokenizers/file-codec.js';
 import { AdamW } from '../trainers/adamw.js';
 import { AdvancedTrainer, TrainingError } from '../trainers/advanced-trainer.js';
 import { bitsPerByte } from '../trainers/base-trainer.js';
 import { DirectoryCheckpointStore } from '../trainers/checkpoint.js';
 import { readMetrics } from '../trainers/metrics-log.js';
 import type { ForwardInput, TrainableModel } from '../trainers/types.js';
-import { tokenizeToFile } from '../utils/data.js';
 import { DataLoader } from '../utils/data-loader.js';
 
 beforeAll(async () => {

@@ -1,8 +1,10 @@
 /**
- * A text file to token ids and back: `.json` (a JSON array of ids) or `.bin` (a token file: little-endian
- * uint16 when the vocabulary fits, else uint32, with the `.bin.json` description beside it).
+ * Text files to token ids and back: `.json` (a JSON array of ids) or `.bin` (a token file: little-endian
+ * uint16 when the vocabulary fits, else uint32, with the `.bin.json` description beside it); and whole
+ * corpora tokenized once into a token file for training.
  */
 import * as fs from 'node:fs';
+import { type ReadOptions, readDocuments } from '../utils/corpus.js';
 import { FileError, readJsonFile, readTextFile, writeFileAtomic } from '../utils/fs.js';
 import { createProgress } from '../utils/progress.js';
 import { dtypeFor, metaPath, type TokenDtype, TokenFile, TokenFileWriter } from '../utils/token-file.js';
@@ -110,4 +112,62 @@ export function decodeFile(tokenizer: BaseTokenizer, input: string, out: string)
   const ids = readTokenIds(input, tokenizer.vocabSize);
   writeFileAtomic(out, tokenizer.decode(ids));
   return { numTokens: ids.length };
+}
+
+export interface TokenizeToFileOptions extends ReadOptions {
+  /** Called after each document with the running token count. */
+  onProgress?: (tokens: number, documents: number) => void;
+}
+
+export interface TokenizeToFileResult {
+  file: string;
+  numTokens: number;
+  numDocuments: number;
+  /** UTF-8 bytes of the text that was tokenized (for bits per byte). */
+  numBytes: number;
+}
+
+/**
+ * Tokenizes every document once into `outFile` (uint16 when the vocabulary fits, else uint32), with
+ * documents joined by the tokenizer's EOS id, and writes the metadata beside it.
+ */
+export async function tokenizeToFile(
+  tokenizer: BaseTokenizer,
+  inputs: readonly string[],
+  outFile: string,
+  options: TokenizeToFileOptions = {},
+): Promise<TokenizeToFileResult> {
+  const eos = tokenizer.eosTokenId;
+  if (eos === null) throw new Error('the tokenizer has no EOS token to separate documents; set eosToken');
+  const writer = new TokenFileWriter(outFile, tokenizer.vocabSize);
+  let numDocuments = 0;
+  let numBytes = 0;
+  try {
+    for await (const doc of readDocuments(inputs, options)) {
+      const counted = (function* () {
+        for (const piece of doc) {
+          numBytes += Buffer.byteLength(piece, 'utf8');
+          yield piece;
+        }
+      })();
+      if (numDocuments > 0) writer.write([eos]);
+      for (const ids of tokenizer.encodeIterable(counted)) writer.write(ids);
+      numDocuments++;
+      options.onProgress?.(writer.numTokens, numDocuments);
+    }
+  } catch (error) {
+    writer.abort();
+    throw error;
+  }
+  if (writer.numTokens === 0) {
+    writer.abort();
+    throw new Error(`the dataset is empty: no text found in ${inputs.join(', ')}`);
+  }
+  writer.close({
+    numDocuments,
+    numBytes,
+    tokenizer: (tokenizer.constructor as { tokenizerType?: string }).tokenizerType ?? 'unknown',
+    eosTokenId: eos,
+  });
+  return { file: outFile, numTokens: writer.numTokens, numDocuments, numBytes };
 }

@@ -1,18 +1,16 @@
 /**
- * Corpus reading and one-time tokenization into a binary token file.
+ * Corpus reading: every document of every input, whatever its format.
  *
  * Sources: plain text (one document per file, or split on a separator), JSONL (text field found
  * automatically), Parquet (Hugging Face dataset shards, via hyparquet) and folders of such files. Text is
- * streamed in chunks, so corpora larger than memory tokenize in constant memory (for tokenizers that
- * stream; see BaseTokenizer.encodeIterable).
+ * streamed in chunks, so corpora larger than memory are read in constant memory. Leaf module: every layer
+ * may use it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import type { BaseTokenizer } from '../tokenizers/base.js';
 import { FileError } from './fs.js';
 import { readTextChunks } from './text-stream.js';
-import { TokenFileWriter } from './token-file.js';
 
 /** Text fields tried in order when a JSONL/Parquet source does not name one. */
 export const TEXT_FIELDS = ['text', 'story', 'content'] as const;
@@ -159,62 +157,4 @@ export async function* readDocuments(
       );
     }
   }
-}
-
-export interface TokenizeToFileOptions extends ReadOptions {
-  /** Called after each document with the running token count. */
-  onProgress?: (tokens: number, documents: number) => void;
-}
-
-export interface TokenizeToFileResult {
-  file: string;
-  numTokens: number;
-  numDocuments: number;
-  /** UTF-8 bytes of the text that was tokenized (for bits per byte). */
-  numBytes: number;
-}
-
-/**
- * Tokenizes every document once into `outFile` (uint16 when the vocabulary fits, else uint32), with
- * documents joined by the tokenizer's EOS id, and writes the metadata beside it.
- */
-export async function tokenizeToFile(
-  tokenizer: BaseTokenizer,
-  inputs: readonly string[],
-  outFile: string,
-  options: TokenizeToFileOptions = {},
-): Promise<TokenizeToFileResult> {
-  const eos = tokenizer.eosTokenId;
-  if (eos === null) throw new Error('the tokenizer has no EOS token to separate documents; set eosToken');
-  const writer = new TokenFileWriter(outFile, tokenizer.vocabSize);
-  let numDocuments = 0;
-  let numBytes = 0;
-  try {
-    for await (const doc of readDocuments(inputs, options)) {
-      const counted = (function* () {
-        for (const piece of doc) {
-          numBytes += Buffer.byteLength(piece, 'utf8');
-          yield piece;
-        }
-      })();
-      if (numDocuments > 0) writer.write([eos]);
-      for (const ids of tokenizer.encodeIterable(counted)) writer.write(ids);
-      numDocuments++;
-      options.onProgress?.(writer.numTokens, numDocuments);
-    }
-  } catch (error) {
-    writer.abort();
-    throw error;
-  }
-  if (writer.numTokens === 0) {
-    writer.abort();
-    throw new Error(`the dataset is empty: no text found in ${inputs.join(', ')}`);
-  }
-  writer.close({
-    numDocuments,
-    numBytes,
-    tokenizer: (tokenizer.constructor as { tokenizerType?: string }).tokenizerType ?? 'unknown',
-    eosTokenId: eos,
-  });
-  return { file: outFile, numTokens: writer.numTokens, numDocuments, numBytes };
 }

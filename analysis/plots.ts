@@ -10,8 +10,8 @@
 import * as path from 'node:path';
 import { createCanvas, SvgExportFlag } from '@napi-rs/canvas';
 import { Chart, type ChartConfiguration, type Plugin, registerables } from 'chart.js';
+import { writeFileAtomic } from '../utils/fs.js';
 import { firstRankReaching } from './coverage.js';
-import { writeFileAtomic } from './fs.js';
 
 export interface PlotSize {
   width?: number;

@@ -4,23 +4,23 @@
  *
  * Port of cleanGPT's analyzer (spec: cleangpt-reference.md §10) with its defects fixed: counts are kept by
  * id in typed arrays rather than by token string, files are streamed line by line, and the reduced
- * vocabulary has unique, contiguous ids plus the old → new id map (§12 D5).
+ * vocabulary has unique, contiguous ids plus the old → new id map (§12 D5). The counting is a metrics pass
+ * with no metrics: the unigram tally alone.
  */
 import * as path from 'node:path';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
+import { FileError, writeJsonAtomic } from '../utils/fs.js';
 import { cumulativeShareOfRanked, firstRankReaching } from './coverage.js';
-import { FileError, writeJsonAtomic } from './fs.js';
+import { feedCorpus, MetricsAccumulator, metricContext } from './pass.js';
 import { plotCoverageCurve, plotTokenDistribution } from './plots.js';
-import { createProgress } from './progress.js';
-import { fileSize, readLines } from './text-stream.js';
+import { UnigramTally } from './tally.js';
 
 /** Thresholds reported by {@link TokenUsageAnalyzer.coverageThresholds} (the reference's list). */
 export const COVERAGE_THRESHOLDS: readonly number[] = [0.5, 0.8, 0.9, 0.95, 0.98, 0.99, 0.999];
 
 /** Files at least this large get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 8 << 20;
-const PROGRESS_MIN_TEXTS = 10_000;
 
 export interface TokenCount {
   token: string;
@@ -77,104 +77,46 @@ export interface ReducedVocab {
 
 export class TokenUsageAnalyzer {
   readonly tokenizer: BaseTokenizer;
-  #counts = new Float64Array(0);
-  /** Order of first occurrence per id (−1: never seen), for deterministic tie-breaks. */
-  #firstSeen = new Int32Array(0);
-  #seenTypes = 0;
-  #totalTokens = 0;
-  #numSamples = 0;
+  #tally: UnigramTally;
   #ranked: Int32Array | null = null;
 
   constructor(tokenizer: BaseTokenizer) {
     this.tokenizer = tokenizer;
+    this.#tally = new UnigramTally(tokenizer.vocabSize);
   }
 
   /** Resets all counts, then counts the tokens of every text (or every non-empty line of a file). */
   analyzeTexts(input: AnalysisInput, options: AnalyzeOptions = {}): AnalysisSummary {
-    this.#reset();
     const max = options.maxSamples ?? Number.POSITIVE_INFINITY;
     if (!(max >= 0)) throw new Error(`maxSamples must be a non-negative number, got ${options.maxSamples}`);
+    const acc = new MetricsAccumulator(metricContext(this.tokenizer), [], 'corpus');
+    this.#ranked = null;
     if (isFileInput(input)) {
       const files = typeof input.file === 'string' ? [input.file] : [...input.file];
       if (files.length === 0) throw new Error('empty corpus: no input files');
-      const sizes = files.map((f) => fileSize(f));
-      const total = sizes.reduce((a, b) => a + b, 0);
-      const bar = createProgress(total, 'analysing tokens', {
-        enabled: (options.showProgress ?? true) && total >= PROGRESS_MIN_BYTES,
-      });
-      try {
-        let done = 0;
-        reading: for (const [i, file] of files.entries()) {
-          for (const line of readLines(file, (read) => bar.update(done + read))) {
-            if (this.#numSamples >= max) break reading;
-            if (line.length > 0) this.#addText(line);
-          }
-          done += sizes[i]!;
-        }
-      } finally {
-        bar.stop();
-      }
-      if (this.#numSamples === 0) throw new FileError(files.join(', '), 'empty corpus: no non-empty lines');
+      const pass = {
+        showProgress: options.showProgress,
+        progressMinBytes: PROGRESS_MIN_BYTES,
+        maxTexts: max,
+      };
+      feedCorpus(acc, { name: 'corpus', file: files }, { ...pass, label: 'analysing tokens' });
+      this.#tally = acc.tally;
+      if (this.#tally.texts === 0) throw new FileError(files.join(', '), 'empty corpus: no non-empty lines');
     } else {
-      const texts = Array.isArray(input) ? (input as readonly string[]) : [...input];
-      const n = Math.min(texts.length, max);
-      if (n === 0) throw new Error('empty corpus: no texts to analyse');
-      const bar = createProgress(n, 'analysing tokens', {
-        enabled: (options.showProgress ?? true) && n >= PROGRESS_MIN_TEXTS,
-      });
-      try {
-        for (let i = 0; i < n; i++) {
-          this.#addText(texts[i]!);
-          if ((i & 1023) === 0) bar.update(i);
-        }
-      } finally {
-        bar.stop();
-      }
+      feedCorpus(acc, { name: 'corpus', texts: input }, { maxTexts: max });
+      this.#tally = acc.tally;
+      if (this.#tally.texts === 0) throw new Error('empty corpus: no texts to analyse');
     }
     return this.summary();
-  }
-
-  #reset(): void {
-    const size = Math.max(this.tokenizer.vocabSize, 1);
-    this.#counts = new Float64Array(size);
-    this.#firstSeen = new Int32Array(size).fill(-1);
-    this.#seenTypes = 0;
-    this.#totalTokens = 0;
-    this.#numSamples = 0;
-    this.#ranked = null;
-  }
-
-  #addText(text: string): void {
-    const ids = this.tokenizer.encode(text);
-    for (const id of ids) {
-      // Vocabularies supplied by users may have ids beyond vocabSize (gaps); grow rather than fail.
-      if (id >= this.#counts.length) this.#grow(id + 1);
-      if (this.#firstSeen[id] === -1) this.#firstSeen[id] = this.#seenTypes++;
-      this.#counts[id]! += 1;
-    }
-    this.#totalTokens += ids.length;
-    this.#numSamples++;
-    this.#ranked = null;
-  }
-
-  #grow(minSize: number): void {
-    const size = Math.max(minSize, this.#counts.length * 2);
-    const counts = new Float64Array(size);
-    counts.set(this.#counts);
-    const first = new Int32Array(size).fill(-1);
-    first.set(this.#firstSeen);
-    this.#counts = counts;
-    this.#firstSeen = first;
   }
 
   /** Ids seen at least once, count descending, ties by first occurrence. */
   rankedIds(): Int32Array {
     if (this.#ranked !== null) return this.#ranked;
-    const ids = new Int32Array(this.#seenTypes);
+    const { counts, firstSeen: first } = this.#tally;
+    const ids = new Int32Array(this.#tally.typesSeen);
     let k = 0;
-    for (let id = 0; id < this.#counts.length; id++) if (this.#counts[id]! > 0) ids[k++] = id;
-    const counts = this.#counts;
-    const first = this.#firstSeen;
+    for (let id = 0; id < counts.length; id++) if (counts[id]! > 0) ids[k++] = id;
     ids.sort((a, b) => counts[b]! - counts[a]! || first[a]! - first[b]!);
     this.#ranked = ids;
     return ids;
@@ -184,7 +126,7 @@ export class TokenUsageAnalyzer {
   rankedCounts(): Float64Array {
     const ids = this.rankedIds();
     const out = new Float64Array(ids.length);
-    for (let i = 0; i < ids.length; i++) out[i] = this.#counts[ids[i]!]!;
+    for (let i = 0; i < ids.length; i++) out[i] = this.#tally.counts[ids[i]!]!;
     return out;
   }
 
@@ -194,18 +136,19 @@ export class TokenUsageAnalyzer {
   }
 
   countOf(id: number): number {
-    return this.#counts[id] ?? 0;
+    return this.#tally.counts[id] ?? 0;
   }
 
   summary(): AnalysisSummary {
     this.#requireAnalysed();
     const ids = this.rankedIds();
-    const utilization = this.#seenTypes / this.tokenizer.vocabSize;
+    const { typesSeen, tokens, texts } = this.#tally;
+    const utilization = typesSeen / this.tokenizer.vocabSize;
     return {
-      totalTokens: this.#totalTokens,
-      uniqueTokens: this.#seenTypes,
-      numSamples: this.#numSamples,
-      avgSequenceLength: this.#numSamples === 0 ? 0 : this.#totalTokens / this.#numSamples,
+      totalTokens: tokens,
+      uniqueTokens: typesSeen,
+      numSamples: texts,
+      avgSequenceLength: texts === 0 ? 0 : tokens / texts,
       vocabUtilization: utilization,
       vocabCoverage: utilization,
       mostCommon: Array.from(ids.subarray(0, 20), (id) => this.#entry(id)),
@@ -213,7 +156,7 @@ export class TokenUsageAnalyzer {
   }
 
   #entry(id: number): TokenCount {
-    return { token: this.#tokenString(id), id, count: this.#counts[id]! };
+    return { token: this.#tokenString(id), id, count: this.#tally.counts[id]! };
   }
 
   #tokenString(id: number): string {
@@ -221,9 +164,9 @@ export class TokenUsageAnalyzer {
   }
 
   #requireAnalysed(): void {
-    if (this.#totalTokens === 0) {
+    if (this.#tally.tokens === 0) {
       throw new Error(
-        this.#numSamples === 0
+        this.#tally.texts === 0
           ? 'no texts analysed: call analyzeTexts with a non-empty corpus'
           : 'the corpus produced no tokens',
       );
@@ -238,8 +181,8 @@ export class TokenUsageAnalyzer {
     this.#requireAnalysed();
     const out = new Map<string, number>();
     for (const id of this.rankedIds()) {
-      const c = this.#counts[id]!;
-      out.set(this.#tokenString(id), options.asPercentage ? c / this.#totalTokens : c);
+      const c = this.#tally.counts[id]!;
+      out.set(this.#tokenString(id), options.asPercentage ? c / this.#tally.tokens : c);
     }
     return out;
   }

@@ -1,0 +1,154 @@
+/**
+ * Tokens matched to the text they came from, in UTF-8 byte offsets: each token's byte length, the byte
+ * bounds of the words, and each token's end offset. Texts are tokenized whole (no per-word re-tokenization
+ * with spurious prefix spaces), so multi-byte scripts and display markers (`Ġ`, `##`) never shift the
+ * alignment. A "word" is a maximal run of non-whitespace characters (`/\S+/u`).
+ */
+import type { BaseTokenizer } from '../tokenizers/base.js';
+import { codePointClass, SPACE } from '../tokenizers/bpe/scan.js';
+import { utf8Length } from '../tokenizers/utf8-length.js';
+
+const utf8 = new TextEncoder();
+
+/** Tokenizers that can return a token's exact bytes (byte-level and BPE tokenizers do). */
+interface ByteDecoder {
+  decodeBytes(ids: number[]): Uint8Array;
+}
+
+function hasDecodeBytes(t: BaseTokenizer): t is BaseTokenizer & ByteDecoder {
+  return typeof (t as Partial<ByteDecoder>).decodeBytes === 'function';
+}
+
+/**
+ * Tokenizers whose token bytes depend on context report each token's byte span themselves (ByteSpan: a
+ * `##` entry is one or two readings, and the prefix space it adds is not in the text).
+ */
+interface ByteOffsetEncoder {
+  encodeWithByteOffsets(text: string): { ids: number[]; ends: Uint32Array };
+}
+
+function hasByteOffsets(t: BaseTokenizer): t is BaseTokenizer & ByteOffsetEncoder {
+  return typeof (t as Partial<ByteOffsetEncoder>).encodeWithByteOffsets === 'function';
+}
+
+/**
+ * Byte length of each token id, cached per id. Uses the tokenizer's `decodeBytes` where it has one (exact
+ * for tokens that hold part of a UTF-8 character); otherwise the UTF-8 length of `decode([id])`, which is
+ * exact for tokenizers whose tokens are whole characters (the character tokenizer).
+ */
+export class TokenByteLengths {
+  readonly #tokenizer: BaseTokenizer;
+  #lengths: Int32Array;
+
+  constructor(tokenizer: BaseTokenizer) {
+    this.#tokenizer = tokenizer;
+    this.#lengths = new Int32Array(Math.max(tokenizer.vocabSize, 1)).fill(-1);
+  }
+
+  get(id: number): number {
+    if (id >= this.#lengths.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.#lengths.length * 2)).fill(-1);
+      grown.set(this.#lengths);
+      this.#lengths = grown;
+    }
+    let n = this.#lengths[id]!;
+    if (n < 0) {
+      const t = this.#tokenizer;
+      n = hasDecodeBytes(t) ? t.decodeBytes([id]).length : 0;
+      // Specials have no bytes under decodeBytes; their text form is what they stand for in the input.
+      if (n === 0) n = utf8.encode(t.decode([id])).length;
+      this.#lengths[id] = n;
+    }
+    return n;
+  }
+
+  /** End byte offset of each token, or null when the tokens do not cover exactly `textBytes` bytes. */
+  ends(ids: readonly number[], textBytes: number): Float64Array | null {
+    const ends = new Float64Array(ids.length);
+    let at = 0;
+    for (let i = 0; i < ids.length; i++) {
+      at += this.get(ids[i]!);
+      ends[i] = at;
+    }
+    return at === textBytes ? ends : null;
+  }
+}
+
+/** Ids of `text` and each token's end byte offset (null when the tokens do not cover exactly its bytes). */
+export function encodeWithEnds(
+  tokenizer: BaseTokenizer,
+  text: string,
+  textBytes: number,
+  lengths: TokenByteLengths,
+): { ids: number[]; ends: ArrayLike<number> | null } {
+  if (hasByteOffsets(tokenizer)) {
+    const { ids, ends } = tokenizer.encodeWithByteOffsets(text);
+    return { ids, ends: (ends.length === 0 ? 0 : ends[ends.length - 1]) === textBytes ? ends : null };
+  }
+  const ids = tokenizer.encode(text);
+  return { ids, ends: lengths.ends(ids, textBytes) };
+}
+
+export interface WordBounds {
+  /** Byte offsets of the whitespace-separated words: [start₀, end₀, start₁, end₁, …]. */
+  bounds: Uint32Array;
+  /** UTF-8 length of the whole text. */
+  bytes: number;
+}
+
+/**
+ * Words (maximal runs of non-`\s` characters) of `text` as UTF-8 byte offsets, in one pass over the code
+ * units (no regex, one allocation).
+ */
+export function wordByteBounds(text: string): WordBounds {
+  const bounds = new Uint32Array(text.length + 1);
+  let k = 0;
+  let byteAt = 0;
+  let runStart = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    // Every \s character is in the BMP and surrogates are not \s, so no run boundary splits a pair.
+    const space = codePointClass(text.charCodeAt(i)) === SPACE;
+    if (space === inWord) {
+      byteAt += utf8Length(text, runStart, i);
+      runStart = i;
+      bounds[k++] = byteAt;
+    }
+    inWord = !space;
+  }
+  byteAt += utf8Length(text, runStart, text.length);
+  if (inWord) bounds[k++] = byteAt;
+  return { bounds: bounds.subarray(0, k), bytes: byteAt };
+}
+
+/** One text as every metric sees it: its ids, its words and the tokens' end offsets, all in bytes. */
+export interface TokenizedText {
+  text: string;
+  ids: readonly number[];
+  /** UTF-8 length of the text. */
+  bytes: number;
+  /** Word bounds, as {@link wordByteBounds} gives them. */
+  words: Uint32Array;
+  /** End byte offset of each token; null when the tokens' bytes do not add up to the text's. */
+  ends: ArrayLike<number> | null;
+  /** False when the pass only tokenized (no metric needed bytes, words or offsets): all three are empty. */
+  aligned: boolean;
+}
+
+const NO_WORDS = new Uint32Array(0);
+
+/** Tokenizes `text` and aligns its tokens with its words (the per-text work of a metrics pass). */
+export function tokenizeAligned(
+  tokenizer: BaseTokenizer,
+  text: string,
+  lengths: TokenByteLengths,
+): TokenizedText {
+  const { bounds, bytes } = wordByteBounds(text);
+  const { ids, ends } = encodeWithEnds(tokenizer, text, bytes, lengths);
+  return { text, ids, bytes, words: bounds, ends, aligned: true };
+}
+
+/** Tokenizes `text` only (for passes whose metrics read nothing but the token counts). */
+export function tokenizeOnly(tokenizer: BaseTokenizer, text: string): TokenizedText {
+  return { text, ids: tokenizer.encode(text), bytes: 0, words: NO_WORDS, ends: null, aligned: false };
+}
