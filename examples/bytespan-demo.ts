@@ -27,6 +27,7 @@ import {
   createByteSpanTokenizers,
   createFrequencyTokenizers,
   dataFile,
+  evaluateOnFiles,
   extractCues,
   extractNgramCues,
   GPTConfig,
@@ -206,9 +207,10 @@ async function transformerCues(): Promise<CueSource> {
     documentSeparator: '\n',
     signal: controller.signal,
   });
-  const bpb = final?.bitsPerByte ?? undefined;
+  const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], { batchSize: 32, maxBatches: 100 });
+  const bpb = onS2.bitsPerByte ?? undefined;
   console.log(
-    `    transformer on ${backend}: ${bpb?.toFixed(3) ?? '?'} bits per byte (validation split of S0) (${elapsed()})`,
+    `    transformer on ${backend}: ${final?.bitsPerByte?.toFixed(3) ?? '?'} bits per byte on S0's validation split, ${bpb?.toFixed(3) ?? '?'} on S2 (${elapsed()})`,
   );
   const dir = path.join(outDir, 'cues-transformer');
   await extractCues(model.eval(), tokenizer, [s1], dir, {
@@ -295,9 +297,7 @@ async function multilingual(): Promise<void> {
       ...(fs.existsSync(morph) ? { morphCsv: morph } : {}),
       outDir: path.join(outDir, `comparison-${lang}`),
     });
-    console.log(
-      `\n    ${lang}${fs.existsSync(morph) ? ' (MorphScore: data/morphscore/' + lang + '.csv)' : ''}`,
-    );
+    console.log(`\n    ${lang}${fs.existsSync(morph) ? ` (MorphScore: data/morphscore/${lang}.csv)` : ''}`);
     printTable(report);
   }
 }
