@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
+import { computeOffsets, type TokenOffsets } from './offsets.js';
 import type { SpecialTokenPolicy } from './special-policy.js';
 
 export interface EncodeOptions {
@@ -71,6 +72,8 @@ export interface TokenizerConfigFile {
 
 export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 
+const utf8 = new TextEncoder();
+
 export abstract class BaseTokenizer {
   /** Registry key and `tokenizer_type` in saved files; each concrete class overrides it. */
   static readonly tokenizerType: string = 'base';
@@ -97,6 +100,11 @@ export abstract class BaseTokenizer {
     unkToken: null,
   };
 
+  /** True for tokenizers that put a space in front of each text segment (its tokens' offsets allow for it). */
+  get insertsPrefixSpace(): boolean {
+    return false;
+  }
+
   /** Number of ids (the largest id + 1 for contiguous vocabularies). */
   abstract get vocabSize(): number;
 
@@ -112,6 +120,45 @@ export abstract class BaseTokenizer {
   abstract getVocab(): Map<string, number>;
   /** Writes the tokenizer's files into `dir` (created if needed); `tokenizer_config.json` is written last. */
   abstract savePretrained(dir: string): void;
+
+  /**
+   * The bytes id `id` stands for in text (a special: its UTF-8), or null outside the vocabulary. Byte-level
+   * models override this with their exact bytes (which may be part of a character); this default is the
+   * UTF-8 of the token's decoded text.
+   */
+  tokenBytes(id: number): Uint8Array | null {
+    if (this.idToToken(id) === undefined) return null;
+    return utf8.encode(this.decode([id]));
+  }
+
+  /** The bytes of `ids` back to back (`tokenBytes` of each); an id outside the vocabulary is an error naming it. */
+  decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
+    const skip = options.skipSpecialTokens ? new Set(this.allSpecialIds) : null;
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (const id of idsToArray(ids)) {
+      if (skip?.has(id)) continue;
+      const bytes = this.tokenBytes(id);
+      if (bytes === null) throw new Error(`id ${id} is outside the vocabulary (size ${this.vocabSize})`);
+      parts.push(bytes);
+      total += bytes.length;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /**
+   * `encode` plus where each token lies in `text`: `byteOffsets` (UTF-8) and `charOffsets` (string
+   * indices) as flat [start, end) pairs. Specials added around the text (BOS/EOS) get empty spans.
+   */
+  encodeWithOffsets(text: string, options: BatchItemOptions = {}): TokenOffsets {
+    return computeOffsets(text, this.encode(text, options), this);
+  }
 
   /** True while the vocabulary holds no ordinary token (an untrained tokenizer encodes text to unk only). */
   get untrained(): boolean {

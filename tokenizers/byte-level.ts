@@ -121,9 +121,10 @@ export class ByteLevelTokenizer extends BaseTokenizer {
     return out;
   }
 
-  /** Raw bytes of the non-special ids, for callers that need exactness rather than text. */
-  decodeBytes(ids: TokenIds): Uint8Array {
-    return Uint8Array.from(idsToArray(ids).filter((id) => id >= 0 && id < 256));
+  override tokenBytes(id: number): Uint8Array | null {
+    if (Number.isInteger(id) && id >= 0 && id < 256) return Uint8Array.of(id);
+    const special = this.specialTokens[id - 256];
+    return special === undefined ? null : utf8.encode(special);
   }
 
   savePretrained(dir: string): void {

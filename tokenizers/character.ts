@@ -14,6 +14,8 @@ import {
   TOKENIZER_CONFIG_FILE,
   type TokenIds,
 } from './base.js';
+import type { TokenOffsets } from './offsets.js';
+import { utf8Length } from './utf8-length.js';
 
 export interface CharacterTokenizerOptions {
   /** token → id; defaults to the special tokens alone (ids 0…k−1). */
@@ -129,6 +131,31 @@ export class CharacterTokenizer extends BaseTokenizer {
     for (const ch of text) ids.push(this.#vocab.get(ch) ?? unk);
     if (options.addSpecialTokens) ids.push(this.eosTokenId!);
     return ids;
+  }
+
+  /** One token per code point (an unknown one included), so the spans are the code points'. */
+  override encodeWithOffsets(text: string, options: EncodeOptions = {}): TokenOffsets {
+    const ids = this.encode(text, options);
+    const byteOffsets = new Uint32Array(ids.length * 2);
+    const charOffsets = new Uint32Array(ids.length * 2);
+    let k = options.addSpecialTokens ? 1 : 0;
+    let b = 0;
+    let c = 0;
+    for (const ch of text) {
+      byteOffsets[2 * k] = b;
+      charOffsets[2 * k] = c;
+      b += utf8Length(ch, 0, ch.length);
+      c += ch.length;
+      byteOffsets[2 * k + 1] = b;
+      charOffsets[2 * k + 1] = c;
+      k++;
+    }
+    // An EOS added at the end spans nothing, at the end (a BOS spans nothing at 0: the arrays' zeros).
+    if (options.addSpecialTokens) {
+      byteOffsets.fill(b, 2 * k);
+      charOffsets.fill(c, 2 * k);
+    }
+    return { ids, byteOffsets, charOffsets };
   }
 
   decode(ids: TokenIds, options: DecodeOptions = {}): string {

@@ -352,16 +352,18 @@ export class BPETokenizer extends BaseTokenizer {
 
   /** UTF-8 text of `ids`; malformed byte sequences become U+FFFD (WHATWG / Python "replace"). */
   decode(ids: TokenIds, options: DecodeOptions = {}): string {
-    let values = ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
-    if (options.skipSpecialTokens) values = Array.from(values).filter((id) => !this.#specialBytes.has(id));
-    return utf8Replace.decode(this.encoder.decodeBytes(values, this.#specialBytes));
+    return utf8Replace.decode(this.decodeBytes(ids, options));
   }
 
   /** The exact bytes of `ids` (specials as their UTF-8), for callers that must not lose information. */
-  decodeBytes(ids: TokenIds): Uint8Array {
-    const values =
-      ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
+  override decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
+    let values = ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
+    if (options.skipSpecialTokens) values = Array.from(values).filter((id) => !this.#specialBytes.has(id));
     return this.encoder.decodeBytes(values, this.#specialBytes);
+  }
+
+  override tokenBytes(id: number): Uint8Array | null {
+    return this.#specialBytes.get(id) ?? this.#ordinary.get(id) ?? null;
   }
 
   /** GPT-2 display strings of the tokens of `text` (`Ġthe`); specials as themselves. */

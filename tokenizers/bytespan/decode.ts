@@ -74,6 +74,8 @@ export interface DecodeOptions {
   /** Remove one leading U+0020 from each segment (the start, and after each special token). */
   stripPrefixSpace: boolean;
   skipSpecialTokens: boolean;
+  /** When given, ends[i] is set to the output length after token i (token offsets). */
+  ends?: Uint32Array;
 }
 
 export class ByteSpanDecoder {
@@ -141,6 +143,7 @@ export class ByteSpanDecoder {
         if (!options.skipSpecialTokens) for (; from < end; from++) out[n++] = bytes[from]!;
         segmentStart = true;
         afterStrippedSpace = false;
+        if (options.ends) options.ends[i] = n;
         continue;
       }
       const kind = kinds[id]!;
@@ -158,6 +161,7 @@ export class ByteSpanDecoder {
       afterStrippedSpace = from === end;
       for (; from < end; from++) out[n++] = bytes[from]!;
       segmentStart = false;
+      if (options.ends) options.ends[i] = n;
     }
     return out.subarray(0, n);
   }

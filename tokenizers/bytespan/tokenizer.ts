@@ -28,6 +28,7 @@ import { TOKENIZER_JSON_FILE, VOCAB_FILE } from '../bpe/formats.js';
 import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
 import { pieceEnd } from '../bpe/scan.js';
 import { displayToBytes } from '../byte-unicode.js';
+import { offsetsFromEnds, type TokenOffsets } from '../offsets.js';
 import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
 import { utf8Length } from '../utf8-length.js';
 import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from './base-vocab.js';
@@ -336,8 +337,26 @@ export class ByteSpanTokenizer extends BaseTokenizer {
   }
 
   /** The exact bytes of `ids` (specials as their UTF-8): the inverse of `encode` on its own output. */
-  decodeBytes(ids: TokenIds): Uint8Array {
-    return this.#decodeBytes(ids, false);
+  override decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
+    return this.#decodeBytes(ids, options.skipSpecialTokens ?? false);
+  }
+
+  /** Offsets from the decoder: how a `##` entry reads depends on the character before it. */
+  override encodeWithOffsets(text: string, options: ByteSpanEncodeOptions = {}): TokenOffsets {
+    const ids = this.encode(text, options);
+    const ends = new Uint32Array(ids.length);
+    this.#decoder.decode(ids, { stripPrefixSpace: this.addPrefixSpace, skipSpecialTokens: false, ends });
+    return offsetsFromEnds(text, ids, ends);
+  }
+
+  /** The bytes of one token read on its own, its prefix space included (`Ġthe` → " the"). */
+  override tokenBytes(id: number): Uint8Array | null {
+    if (!(Number.isInteger(id) && id >= 0 && id < this.vocabSize)) return null;
+    return this.#decoder.decode([id], { stripPrefixSpace: false, skipSpecialTokens: false });
+  }
+
+  override get insertsPrefixSpace(): boolean {
+    return this.addPrefixSpace;
   }
 
   #decodeBytes(ids: TokenIds, skipSpecialTokens: boolean): Uint8Array {

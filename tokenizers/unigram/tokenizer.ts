@@ -117,9 +117,9 @@ export class UnigramTokenizer extends BaseTokenizer {
     return [...this.#specials.keys()];
   }
 
-  /** Bytes of an ordinary token; null for specials. */
-  tokenBytes(id: number): Uint8Array | null {
-    return this.model.tokenBytes(id);
+  /** Bytes of a token (a special: its UTF-8); null outside the vocabulary. */
+  override tokenBytes(id: number): Uint8Array | null {
+    return this.#specialBytes.get(id) ?? this.model.tokenBytes(id);
   }
 
   /** Log-probability of each id (0 for specials). */
@@ -152,7 +152,7 @@ export class UnigramTokenizer extends BaseTokenizer {
     }
   }
 
-  decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
+  override decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
     const values = idsToArray(ids);
     const parts: Uint8Array[] = [];
     let total = 0;
