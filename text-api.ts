@@ -133,6 +133,13 @@ export {
 } from './tokenizers/bytespan/tokenizer.js';
 export { CharacterTokenizer, type CharacterTokenizerOptions } from './tokenizers/character.js';
 export {
+  Cl100kTokenizer,
+  ENCODING_NAMES,
+  type EncodingTokenizerOptions,
+  NamedEncodingTokenizer,
+  O200kTokenizer,
+} from './tokenizers/encodings.js';
+export {
   decodeFile,
   type EncodeFileOptions,
   type EncodeFileResult,
@@ -144,15 +151,27 @@ export {
   tokenizeToFile,
 } from './tokenizers/file-codec.js';
 export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
+export type { TokenOffsets } from './tokenizers/offsets.js';
+export {
+  gpt2PreTokenizer,
+  noPreTokenizer,
+  type PreTokenizer,
+  type PreTokenizerSpec,
+  RegexPreTokenizer,
+} from './tokenizers/pre-tokenizers/pre-tokenizer.js';
 export {
   createTokenizer,
   listTokenizers,
+  listTrainableTokenizers,
   loadTokenizer,
   registerTokenizer,
   resolveTokenizer,
   type TokenizerClass,
+  trainTokenizer,
   unregisterTokenizer,
 } from './tokenizers/registry.js';
+export type { SpecialTokenPolicy } from './tokenizers/special-policy.js';
+export type { TokenizerTrainingData, TrainableTokenizerClass } from './tokenizers/training.js';
 export { type Document, expandInputs, type ReadOptions, readDocuments, TEXT_FIELDS } from './utils/corpus.js';
 export { DataLoader } from './utils/data-loader.js';
 export {

@@ -2,21 +2,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
+import type { BaseTokenizer } from '../index.js';
 import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import { backendOption, integerAtLeast, positiveNumber, quietOption } from './options.js';
-
-/**
- * The distinct characters of the training inputs (any supported format, newlines included), in
- * first-seen order, for a character vocabulary.
- */
-async function corpusCharacters(inputs: readonly string[]): Promise<string> {
-  const { readDocuments, resolveInputs } = await import('../index.js');
-  const seen = new Set<string>();
-  for await (const document of readDocuments(await resolveInputs(inputs))) {
-    for (const piece of document) for (const ch of piece) seen.add(ch);
-  }
-  return [...seen].join('');
-}
 
 function registerTrain(program: Command): void {
   program
@@ -27,7 +15,12 @@ function registerTrain(program: Command): void {
     .requiredOption('--data <files...>', 'corpus files, folders or hf:// paths')
     .requiredOption('--out <dir>', 'output directory')
     .option('--model <type>', 'model type (Vanilla, SASP or a registered plugin)', 'Vanilla')
-    .option('--tokenizer <name|dir>', 'char, byte, gpt2, or a saved tokenizer directory', 'byte')
+    .option(
+      '--tokenizer <name|dir>',
+      'char, byte, bpe, gpt2, cl100k_base, o200k_base, or a saved tokenizer directory; trainable types (char, bpe) are trained on --data',
+      'byte',
+    )
+    .option('--vocab-size <n>', 'vocabulary size of a tokenizer trained on --data (bpe)', integerAtLeast(1))
     .option('--config <file>', 'GPTConfig JSON (camelCase or snake_case keys); flags override it')
     .option('--block-size <n>', 'context length', integerAtLeast(1))
     .option('--n-layer <n>', 'layers', integerAtLeast(1))
@@ -47,14 +40,18 @@ function registerTrain(program: Command): void {
     .addOption(quietOption('no progress bars'))
     .action(async (o) => {
       const {
-        CharacterTokenizer,
         GPTConfig,
         initBackend,
+        listTrainableTokenizers,
         loadTokenizer,
+        readDocuments,
         readJsonFile,
+        resolveInputs,
         resolveTokenizer,
         trainLanguageModel,
+        trainTokenizer,
       } = await import('../index.js');
+      const canonicalName = (name: string): string => (name === 'char' ? 'character' : name);
       const base = o.config
         ? GPTConfig.fromJSON(readJsonFile(o.config, 'config'), o.config)
         : new GPTConfig();
@@ -72,17 +69,22 @@ function registerTrain(program: Command): void {
       base.validate(o.config ?? 'command-line config');
       // The model's width decides whether the wasm backend trains on every core (`--threads` overrides).
       await initBackend({ backend: o.backend, wasmThreads: o.threads, modelWidth: base.nEmbd });
-      const tokenizer = o.resume
-        ? loadTokenizer(path.join(o.out, 'tokenizer'))
-        : resolveTokenizer(o.tokenizer);
-      if (
-        !o.resume &&
-        tokenizer instanceof CharacterTokenizer &&
-        o.tokenizer !== undefined &&
-        !fs.existsSync(o.tokenizer)
+      let tokenizer: BaseTokenizer;
+      if (o.resume) tokenizer = loadTokenizer(path.join(o.out, 'tokenizer'));
+      else if (
+        !fs.existsSync(o.tokenizer) &&
+        listTrainableTokenizers().includes(canonicalName(o.tokenizer))
       ) {
-        tokenizer.buildVocabFromTexts([await corpusCharacters(o.data)]);
-      }
+        const files = await resolveInputs(o.data);
+        tokenizer = await trainTokenizer(o.tokenizer, {
+          documents: () => readDocuments(files),
+          vocabSize: o.vocabSize,
+        });
+      } else if (o.vocabSize !== undefined) {
+        throw new Error(
+          `--vocab-size applies to a tokenizer trained on --data (${listTrainableTokenizers().join(', ')}), not to ${o.tokenizer}`,
+        );
+      } else tokenizer = resolveTokenizer(o.tokenizer);
       const controller = new AbortController();
       process.once('SIGINT', () => {
         console.error(

@@ -418,8 +418,33 @@ describe('BPETokenizer worker threads', () => {
     try {
       const batch = tok.encodeBatch(big);
       expect(JSON.stringify(batch.inputIds)).toBe(JSON.stringify(big.map((t) => bpe.encode(t))));
+      // Decoding the same rows (≥ 1 Mi ids) goes to the workers too.
+      expect(batch.inputIds.flat().length).toBeGreaterThan(1 << 20);
+      expect(tok.decodeBatch(batch.inputIds)).toEqual(big);
     } finally {
       await tok.close();
+    }
+  });
+
+  test('decodeMany equals decode on random rows (cut characters, specials, empty rows)', async () => {
+    const pool = bpe.createWorkerPool(2);
+    const specialId = bpe.tokenToId(EOT)!;
+    const id = fc.oneof(fc.integer({ min: 0, max: bpe.vocabSize - 1 }), fc.constant(specialId));
+    try {
+      fc.assert(
+        fc.property(
+          fc.array(fc.array(id, { maxLength: 12 }), { maxLength: 20 }),
+          fc.boolean(),
+          (rows, skip) => {
+            const expected = rows.map((r) => bpe.decode(r, { skipSpecialTokens: skip }));
+            expect(pool.decodeMany(rows, skip)).toEqual(expected);
+          },
+        ),
+        { numRuns: 50 },
+      );
+      expect(() => pool.decodeMany([[0], [bpe.vocabSize]])).toThrow(/outside the vocabulary/);
+    } finally {
+      await pool.close();
     }
   });
 });

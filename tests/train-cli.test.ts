@@ -88,6 +88,26 @@ describe('cleangpt train / generate / eval', () => {
     expect(Object.keys(vocab)).toEqual(expect.arrayContaining(['\n', 'I', 'n', ' ', ':']));
   });
 
+  test('--tokenizer bpe --vocab-size N trains a BPE tokenizer of N ids on the data', () => {
+    const bpeOut = path.join(dir, 'bpe');
+    const args = common.map((a) => (a === out ? bpeOut : a === 'byte' ? 'bpe' : a));
+    cli('train', ...args, ...sizes, '--max-steps', '1', '--vocab-size', '300');
+    const config = JSON.parse(
+      fs.readFileSync(path.join(bpeOut, 'tokenizer', 'tokenizer_config.json'), 'utf8'),
+    );
+    expect(config).toMatchObject({ tokenizer_type: 'bpe', vocab_size: 300 });
+    const merges = fs
+      .readFileSync(path.join(bpeOut, 'tokenizer', 'merges.txt'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(merges.length - 1).toBe(300 - 256 - 1); // after the #version line; <|endoftext|> is the last id
+    expect(() => cli('train', ...args, ...sizes, '--max-steps', '1')).toThrow(/needs a vocabulary size/);
+    const gpt2Args = common.map((a) => (a === 'byte' ? 'gpt2' : a));
+    expect(() => cli('train', ...gpt2Args, ...sizes, '--max-steps', '1', '--vocab-size', '300')).toThrow(
+      /--vocab-size applies to a tokenizer trained on --data \(character, bpe\), not to gpt2/,
+    );
+  });
+
   test('a missing data file is reported before training', () => {
     expect(() =>
       cli(

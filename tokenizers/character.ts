@@ -15,6 +15,7 @@ import {
   type TokenIds,
 } from './base.js';
 import type { TokenOffsets } from './offsets.js';
+import type { TokenizerTrainingData } from './training.js';
 import { utf8Length } from './utf8-length.js';
 
 export interface CharacterTokenizerOptions {
@@ -175,6 +176,22 @@ export class CharacterTokenizer extends BaseTokenizer {
       ...this.baseConfig(),
       additional_special_tokens: [...this.additionalSpecialTokens],
     });
+  }
+
+  /** A character tokenizer whose vocabulary is every character of the documents, in first-seen order. */
+  static async train(data: TokenizerTrainingData): Promise<CharacterTokenizer> {
+    if (data.vocabSize !== undefined) {
+      throw new Error(
+        'a character vocabulary is every character of the data: a vocabulary size does not apply',
+      );
+    }
+    const seen = new Set<string>();
+    for await (const document of data.documents()) {
+      for (const piece of document) for (const ch of piece) seen.add(ch);
+    }
+    const tokenizer = new this();
+    tokenizer.buildVocabFromTexts([[...seen].join('')]);
+    return tokenizer;
   }
 
   /** Loads `dir`; called on a subclass it builds that subclass (so plugins inherit loading). */

@@ -11,6 +11,7 @@ import { ByteSpanTokenizer, isHubWordPieceDirectory } from './bytespan/tokenizer
 import { CharacterTokenizer } from './character.js';
 import { Cl100kTokenizer, O200kTokenizer } from './encodings.js';
 import { GPT2Tokenizer } from './gpt2.js';
+import { isTrainable, type TokenizerTrainingData } from './training.js';
 import { UnigramTokenizer } from './unigram/tokenizer.js';
 
 /** What a registered tokenizer class provides: a constructor taking one options object and a loader. */
@@ -60,6 +61,26 @@ export function listTokenizers(): string[] {
 export function createTokenizer(name: string, options?: object): BaseTokenizer {
   const Ctor = tokenizerRegistry.get(name === 'char' ? 'character' : name);
   return new Ctor(options);
+}
+
+/** The registered types that can be trained from data. */
+export function listTrainableTokenizers(): string[] {
+  return tokenizerRegistry.list().filter((name) => isTrainable(tokenizerRegistry.get(name)));
+}
+
+/**
+ * A tokenizer of the registered type `name` (`char` = `character`) trained on `data` by the class's own
+ * static `train`; a type without one is an error listing those that have one.
+ */
+export async function trainTokenizer(name: string, data: TokenizerTrainingData): Promise<BaseTokenizer> {
+  const type = name === 'char' ? 'character' : name;
+  const Ctor = tokenizerRegistry.get(type);
+  if (!isTrainable(Ctor)) {
+    throw new Error(
+      `tokenizer type "${name}" cannot be trained from data (trainable: ${listTrainableTokenizers().join(', ')}); pass a saved tokenizer directory instead`,
+    );
+  }
+  return Ctor.train(data);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Worker thread for BPEWorkerPool: rebuilds the encoder from its plain data, then encodes batches of
- * texts. Replies go through a MessagePort and a shared flag, so the pool can wait synchronously.
+ * texts or decodes batches of id rows. Replies go through a MessagePort and a shared flag, so the pool can wait synchronously.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { BPEEncoder, type EncoderData } from './encoder.js';
@@ -16,28 +16,41 @@ export interface EncodeWorkerInit {
   port: MessagePort;
 }
 
-/** A group of texts, and the specials to recognise in them (null: all of the tokenizer's). */
-export interface EncodeRequest {
-  texts: string[];
-  recognised: readonly string[] | null;
-}
+/**
+ * Encode: a group of texts, and the specials to recognise in them (null: all of the tokenizer's).
+ * Decode: rows of ids back to back with each row's length.
+ */
+export type WorkerRequest =
+  | { kind: 'encode'; texts: string[]; recognised: readonly string[] | null }
+  | { kind: 'decode'; ids: Int32Array; lengths: Int32Array; skipSpecialTokens: boolean };
 
-/** Reply: all ids of the batch back to back, and each text's id count. */
-export type EncodeReply = { ids: Int32Array; lengths: Int32Array } | { error: string };
+/** Encode: all ids of the batch back to back, and each text's id count. Decode: the texts. */
+export type WorkerReply = { ids: Int32Array; lengths: Int32Array } | { texts: string[] };
 
 const init = workerData as EncodeWorkerInit;
 
-/** Built on the first batch, inside the handler, so a failure becomes an error reply instead of a hang. */
-let state: { encoder: BPEEncoder; specialId: Map<string, number>; all: RegExp | null } | null = null;
+/** Built on the first request, inside the handler, so a failure becomes an error reply instead of a hang. */
+let state: {
+  encoder: BPEEncoder;
+  specialId: Map<string, number>;
+  specialBytes: Map<number, Uint8Array>;
+  all: RegExp | null;
+} | null = null;
 
-function encodeBatch({ texts, recognised }: EncodeRequest): EncodeReply {
+function getState(): NonNullable<typeof state> {
+  const utf8 = new TextEncoder();
   state ??= {
     encoder: new BPEEncoder(init.data, { cacheSize: init.cacheSize }),
     specialId: new Map(init.data.specials),
+    specialBytes: new Map(init.data.specials.map(([s, id]) => [id, utf8.encode(s)])),
     all: specialsRegex(init.data.specials.map(([s]) => s)),
   };
-  const { encoder, specialId } = state;
-  const specials = recognised === null ? state.all : specialsRegex(recognised);
+  return state;
+}
+
+function encodeBatch(texts: readonly string[], recognised: readonly string[] | null): WorkerReply {
+  const { encoder, specialId, all } = getState();
+  const specials = recognised === null ? all : specialsRegex(recognised);
   const lengths = new Int32Array(texts.length);
   const rows: number[][] = [];
   let total = 0;
@@ -60,10 +73,28 @@ function encodeBatch({ texts, recognised }: EncodeRequest): EncodeReply {
   return { ids, lengths };
 }
 
-parentPort!.on('message', (request: EncodeRequest) => {
-  let reply: EncodeReply;
+const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+function decodeBatch(ids: Int32Array, lengths: Int32Array, skipSpecialTokens: boolean): WorkerReply {
+  const { encoder, specialBytes } = getState();
+  const texts: string[] = [];
+  let at = 0;
+  for (const length of lengths) {
+    let row: ArrayLike<number> = ids.subarray(at, at + length);
+    if (skipSpecialTokens) row = Array.from(row).filter((id) => !specialBytes.has(id));
+    texts.push(utf8Replace.decode(encoder.decodeBytes(row, specialBytes)));
+    at += length;
+  }
+  return { texts };
+}
+
+parentPort!.on('message', (request: WorkerRequest) => {
+  let reply: WorkerReply | { error: string };
   try {
-    reply = encodeBatch(request);
+    reply =
+      request.kind === 'encode'
+        ? encodeBatch(request.texts, request.recognised)
+        : decodeBatch(request.ids, request.lengths, request.skipSpecialTokens);
   } catch (error) {
     reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
   }

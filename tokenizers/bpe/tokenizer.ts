@@ -25,6 +25,7 @@ import {
   type SpecialTokenPolicy,
   specialsForPolicy,
 } from '../special-policy.js';
+import { joinDocuments, type TokenizerTrainingData } from '../training.js';
 import { ByteTable } from './byte-table.js';
 import { BPEEncoder, type EncoderData } from './encoder.js';
 import {
@@ -40,6 +41,7 @@ import {
   writeHuggingFaceFiles,
 } from './formats.js';
 import { specialsRegex, splitOnSpecials } from './pretokenize.js';
+import { trainBPE } from './trainer.js';
 import { BPEWorkerPool } from './worker-pool.js';
 
 export interface BPETokenizerOptions {
@@ -71,6 +73,8 @@ export interface BPEEncodeOptions extends EncodeOptions, SpecialTokenPolicy {}
 export const END_OF_TEXT = '<|endoftext|>';
 /** Batches with at least this many UTF-16 units go to worker threads. */
 const PARALLEL_BATCH_CHARS = 1 << 20;
+/** Decode batches with at least this many ids go to worker threads. */
+const PARALLEL_DECODE_IDS = 1 << 20;
 
 const utf8 = new TextEncoder();
 const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -409,11 +413,20 @@ export class BPETokenizer extends BaseTokenizer {
     // The policy is checked here (errors name the text) and only the recognised specials go to the workers.
     const policy = resolvePolicy(this.#specialId, options);
     for (const t of texts) checkDisallowed(t, policy);
-    this.#pool ??= new BPEWorkerPool(this.encoder.data, {
-      numWorkers: this.#numWorkers,
-      cacheSize: this.#cacheSize,
-    });
+    this.#pool ??= this.createWorkerPool();
     return this.#pool.encodeMany(texts, policy.recognised);
+  }
+
+  /** Large batches (≥ 1 Mi ids) are decoded on worker threads (same texts as decoding each row here). */
+  override decodeBatch(rows: readonly TokenIds[], options: DecodeOptions = {}): string[] {
+    const arrays = rows.map((r) =>
+      ArrayBuffer.isView(r) || Array.isArray(r) ? (r as ArrayLike<number>) : idsToArray(r),
+    );
+    let ids = 0;
+    for (const r of arrays) ids += r.length;
+    if (arrays.length < 2 || ids < PARALLEL_DECODE_IDS) return arrays.map((r) => this.decode(r, options));
+    this.#pool ??= this.createWorkerPool();
+    return this.#pool.decodeMany(arrays, options.skipSpecialTokens ?? false);
   }
 
   /** A worker pool bound to this tokenizer's vocabulary (caller closes it). */
@@ -521,6 +534,25 @@ export class BPETokenizer extends BaseTokenizer {
       specialTokens,
       specialTokenIds: Object.fromEntries(files.specials),
     });
+  }
+
+  /**
+   * Trains a byte-level BPE tokenizer of `data.vocabSize` ids (256 bytes, the merges, `<|endoftext|>`) on
+   * the documents, which are joined with `<|endoftext|>` so that no merge crosses two of them.
+   */
+  static async train(data: TokenizerTrainingData): Promise<BPETokenizer> {
+    const { vocabSize } = data;
+    if (vocabSize === undefined)
+      throw new Error(
+        'training a BPE tokenizer needs a vocabulary size (vocabSize; --vocab-size in the CLI)',
+      );
+    const trained = await trainBPE({
+      input: joinDocuments(data.documents(), END_OF_TEXT),
+      vocabSize,
+      specialTokens: [END_OF_TEXT],
+      numWorkers: data.numWorkers,
+    });
+    return new this({ vocab: trained.vocab, merges: trained.merges, specialTokens: [END_OF_TEXT] });
   }
 
   /** A rank-mode tokenizer from a `.tiktoken` file plus its specials (`{"<|endoftext|>": 50256}`). */

@@ -1,0 +1,44 @@
+/**
+ * Tokenizer training by type: a trainable tokenizer class brings a static `train(data)` that builds a
+ * tokenizer from documents, so `createTokenizer` gives an empty one and `trainTokenizer` a trained one
+ * (`cleangpt train --tokenizer bpe --vocab-size N`). A user's registered tokenizer trains the same way.
+ */
+import type { BaseTokenizer } from './base.js';
+
+/** What a trainer is given. */
+export interface TokenizerTrainingData {
+  /** The training documents (each an iterable of text pieces); called again for every pass over the data. */
+  documents: () => AsyncIterable<Iterable<string>>;
+  /** Vocabulary size for types that take one (bpe); types that derive it from the data refuse it. */
+  vocabSize?: number;
+  /** Worker threads where the trainer uses them. */
+  numWorkers?: number;
+}
+
+/** A tokenizer class that can be trained. */
+export interface TrainableTokenizerClass {
+  train(data: TokenizerTrainingData): Promise<BaseTokenizer>;
+}
+
+/**
+ * True when `ctor` declares its own static `train`: an inherited one would build the parent's kind of
+ * vocabulary (GPT-2 and the named encodings extend BPETokenizer but are fixed vocabularies).
+ */
+export function isTrainable(ctor: object): ctor is TrainableTokenizerClass {
+  return (
+    Object.hasOwn(ctor, 'train') && typeof (ctor as Partial<TrainableTokenizerClass>).train === 'function'
+  );
+}
+
+/** The documents as one stream of text with `separator` between documents (so no merge crosses two). */
+export async function* joinDocuments(
+  documents: AsyncIterable<Iterable<string>>,
+  separator: string,
+): AsyncGenerator<string> {
+  let first = true;
+  for await (const document of documents) {
+    if (!first) yield separator;
+    first = false;
+    yield* document;
+  }
+}
