@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { jest } from '@jest/globals';
 import * as tf from '@tensorflow/tfjs-core';
 import { GPTConfig } from '../config.js';
 import { extractCues } from '../inference/cues.js';
@@ -130,12 +131,17 @@ describe('extractCues', () => {
 
     const part = path.join(tmp, 'part');
     let calls = 0;
-    const failing = Object.create(model) as TransformerModel;
-    failing.forward = (input) => {
+    // The crash is injected on the model itself: a prototype wrapper cannot reach the model's #private fields.
+    const forward = model.forward;
+    const crashing = jest.spyOn(model, 'forward').mockImplementation((input) => {
       if (++calls > 12) throw new Error('simulated crash');
-      return model.forward(input);
-    };
-    await expect(extractCues(failing, tokenizer, inputs, part, options)).rejects.toThrow('simulated crash');
+      return forward.call(model, input);
+    });
+    try {
+      await expect(extractCues(model, tokenizer, inputs, part, options)).rejects.toThrow('simulated crash');
+    } finally {
+      crashing.mockRestore();
+    }
     const partial = JSON.parse(fs.readFileSync(path.join(part, 'meta.json'), 'utf8'));
     expect(partial.complete).toBe(false);
     expect(partial.numDocuments).toBeGreaterThan(0);
