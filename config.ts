@@ -138,6 +138,15 @@ export class GPTConfig {
     return out as unknown as GPTConfigFields;
   }
 
+  /** A copy with the defined entries of `values` applied, validated and named `source` in errors. */
+  with(values: Partial<GPTConfigFields>, source = 'GPTConfig'): GPTConfig {
+    const config = this.clone();
+    for (const [field, value] of Object.entries(values))
+      if (value !== undefined) Object.assign(config, { [field]: value });
+    config.validate(source);
+    return config;
+  }
+
   clone(): GPTConfig {
     return GPTConfig.fromJSON(JSON.parse(JSON.stringify(this.toJSON())));
   }

@@ -72,10 +72,10 @@ export {
 export { VanillaTransformerModel } from './model/vanilla.js';
 export * from './text-api.js';
 export { AdamW, type AdamWOptions } from './trainers/adamw.js';
-export { AdvancedTrainer, type AdvancedTrainerOptions, TrainingError } from './trainers/advanced-trainer.js';
+export { AdvancedTrainer, type AdvancedTrainerOptions } from './trainers/advanced-trainer.js';
 export { BaseTrainer, evaluateModel, evaluateOnnx } from './trainers/base-trainer.js';
 export { DirectoryCheckpointStore } from './trainers/checkpoint.js';
-export { getTrainer, listTrainers, registerTrainer } from './trainers/registry.js';
+export { getTrainer, listTrainers, registerTrainer, type TrainerClass } from './trainers/registry.js';
 export {
   evaluateOnFiles,
   type TrainRunOptions,
@@ -84,5 +84,6 @@ export {
   trainLanguageModel,
 } from './trainers/run.js';
 export { learningRateAt, type ScheduleName } from './trainers/schedules.js';
-export { SimpleTrainer } from './trainers/simple-trainer.js';
+export { SimpleTrainer, type SimpleTrainerOptions } from './trainers/simple-trainer.js';
+export { clipByGlobalNorm, type StepOptions, TrainingError, trainStep } from './trainers/step.js';
 export type { Callback, EvalResult, TrainerState } from './trainers/types.js';

@@ -16,6 +16,11 @@ function registerTrain(program: Command): void {
     .requiredOption('--out <dir>', 'output directory')
     .option('--model <type>', 'model type (Vanilla, SASP or a registered plugin)', 'Vanilla')
     .option(
+      '--trainer <name>',
+      'advanced (steps, schedules, checkpoints), simple (the reference epoch loop) or a registered plugin',
+      'advanced',
+    )
+    .option(
       '--tokenizer <name|dir>',
       'char, byte, bpe, gpt2, cl100k_base, o200k_base, or a saved tokenizer directory; trainable types (char, bpe) are trained on --data',
       'byte',
@@ -55,20 +60,20 @@ function registerTrain(program: Command): void {
       const base = o.config
         ? GPTConfig.fromJSON(readJsonFile(o.config, 'config'), o.config)
         : new GPTConfig();
-      const overrides: Record<string, unknown> = {
-        modelType: o.model,
-        blockSize: o.blockSize,
-        nLayer: o.nLayer,
-        nHead: o.nHead,
-        nEmbd: o.nEmbd,
-        batchSize: o.batchSize,
-        learningRate: o.lr,
-      };
-      for (const [k, v] of Object.entries(overrides))
-        if (v !== undefined) (base as unknown as Record<string, unknown>)[k] = v;
-      base.validate(o.config ?? 'command-line config');
+      const config = base.with(
+        {
+          modelType: o.model,
+          blockSize: o.blockSize,
+          nLayer: o.nLayer,
+          nHead: o.nHead,
+          nEmbd: o.nEmbd,
+          batchSize: o.batchSize,
+          learningRate: o.lr,
+        },
+        o.config ?? 'command-line config',
+      );
       // The model's width decides whether the wasm backend trains on every core (`--threads` overrides).
-      await initBackend({ backend: o.backend, wasmThreads: o.threads, modelWidth: base.nEmbd });
+      await initBackend({ backend: o.backend, wasmThreads: o.threads, modelWidth: config.nEmbd });
       let tokenizer: BaseTokenizer;
       if (o.resume) tokenizer = loadTokenizer(path.join(o.out, 'tokenizer'));
       else if (
@@ -93,7 +98,8 @@ function registerTrain(program: Command): void {
         controller.abort();
       });
       const { final, outDir } = await trainLanguageModel({
-        config: base,
+        config,
+        trainer: o.trainer,
         tokenizer,
         inputs: o.data,
         outDir: o.out,
@@ -112,7 +118,9 @@ function registerTrain(program: Command): void {
           `validation loss ${final.loss.toFixed(4)}, perplexity ${final.perplexity.toFixed(2)}, bits per byte ${final.bitsPerByte?.toFixed(4) ?? 'n/a'}`,
         );
       }
-      console.log(`model, tokenizer, metrics.jsonl and loss.png in ${outDir}`);
+      const written =
+        o.trainer === 'advanced' ? 'model, tokenizer, metrics.jsonl and loss.png' : 'model and tokenizer';
+      console.log(`${written} in ${outDir}`);
     });
 }
 

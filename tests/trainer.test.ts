@@ -8,10 +8,11 @@ import { GPTConfig } from '../config.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
 import { tokenizeToFile } from '../tokenizers/file-codec.js';
 import { AdamW } from '../trainers/adamw.js';
-import { AdvancedTrainer, TrainingError } from '../trainers/advanced-trainer.js';
+import { AdvancedTrainer } from '../trainers/advanced-trainer.js';
 import { bitsPerByte } from '../trainers/base-trainer.js';
 import { DirectoryCheckpointStore } from '../trainers/checkpoint.js';
 import { readMetrics } from '../trainers/metrics-log.js';
+import { TrainingError } from '../trainers/step.js';
 import type { ForwardInput, TrainableModel } from '../trainers/types.js';
 import { DataLoader } from '../utils/data-loader.js';
 

@@ -127,13 +127,18 @@ export interface TokenizeToFileResult {
   numBytes: number;
 }
 
+/** In-memory texts as documents, one each (the reference's `prepare_causal_lm_dataset(texts)`). */
+function* textDocuments(texts: Iterable<string>): Generator<string[]> {
+  for (const text of texts) if (text.length > 0) yield [text];
+}
+
 /**
  * Tokenizes every document once into `outFile` (uint16 when the vocabulary fits, else uint32), with
  * documents joined by the tokenizer's EOS id, and writes the metadata beside it.
  */
 export async function tokenizeToFile(
   tokenizer: BaseTokenizer,
-  inputs: readonly string[],
+  inputs: readonly string[] | { texts: Iterable<string> },
   outFile: string,
   options: TokenizeToFileOptions = {},
 ): Promise<TokenizeToFileResult> {
@@ -143,7 +148,8 @@ export async function tokenizeToFile(
   let numDocuments = 0;
   let numBytes = 0;
   try {
-    for await (const doc of readDocuments(inputs, options)) {
+    const documents = 'texts' in inputs ? textDocuments(inputs.texts) : readDocuments(inputs, options);
+    for await (const doc of documents) {
       const counted = (function* () {
         for (const piece of doc) {
           numBytes += Buffer.byteLength(piece, 'utf8');
@@ -161,7 +167,9 @@ export async function tokenizeToFile(
   }
   if (writer.numTokens === 0) {
     writer.abort();
-    throw new Error(`the dataset is empty: no text found in ${inputs.join(', ')}`);
+    throw new Error(
+      `the dataset is empty: no text found in ${'texts' in inputs ? 'the texts given' : inputs.join(', ')}`,
+    );
   }
   writer.close({
     numDocuments,

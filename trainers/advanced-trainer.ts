@@ -7,15 +7,13 @@
  * seed (DataLoader.batch), the learning rate is a pure function of the step (schedules.ts), and the
  * optimizer moments and step count are saved with the weights.
  */
-import * as tf from '@tensorflow/tfjs-core';
-// The Node build of tfjs-core ships no gradients; the tfjs umbrella registers them (silently).
-import '@tensorflow/tfjs';
 import type { DataLoader } from '../utils/data-loader.js';
 import type { AdamW } from './adamw.js';
 import { BaseTrainer, type BaseTrainerOptions } from './base-trainer.js';
 import type { CheckpointStore } from './checkpoint.js';
 import { MetricsLog } from './metrics-log.js';
 import { learningRateAt, type ScheduleName } from './schedules.js';
+import { batchAt, trainStep } from './step.js';
 import type { EvalResult, TrainableModel, TrainerState } from './types.js';
 
 export interface AdvancedTrainerOptions extends BaseTrainerOptions {
@@ -43,13 +41,6 @@ export interface AdvancedTrainerOptions extends BaseTrainerOptions {
   onStep?: (info: { step: number; maxSteps: number; loss: number; lr: number; tokPerSec: number }) => void;
 }
 
-export class TrainingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TrainingError';
-  }
-}
-
 export class AdvancedTrainer extends BaseTrainer {
   readonly options: AdvancedTrainerOptions;
   bestValLoss = Number.POSITIVE_INFINITY;
@@ -59,7 +50,6 @@ export class AdvancedTrainer extends BaseTrainer {
     valLoss: number | null;
     valBpb: number | null;
   }> = [];
-  #stopRequested = false;
   #evalsWithoutImprovement = 0;
 
   constructor(model: TrainableModel, data: DataLoader, optimizer: AdamW, options: AdvancedTrainerOptions) {
@@ -70,11 +60,6 @@ export class AdvancedTrainer extends BaseTrainer {
     if (!Number.isInteger(accum) || accum < 1)
       throw new Error(`gradAccum must be a positive integer, got ${accum}`);
     this.options = options;
-  }
-
-  /** Ask the loop to stop after the current step; it then writes a checkpoint and returns (Ctrl-C). */
-  requestStop(): void {
-    this.#stopRequested = true;
   }
 
   /** Restores weights, optimizer state and counters from the store's latest checkpoint. */
@@ -89,62 +74,14 @@ export class AdvancedTrainer extends BaseTrainer {
     return true;
   }
 
-  /** The (epoch, index) of micro-batch `micro` of optimizer step `step`. */
-  #batchAt(step: number, micro: number): { epoch: number; index: number } {
-    const accum = this.options.gradAccum ?? 1;
-    const perEpoch = this.data.batchesPerEpoch('train');
-    const k = step * accum + micro;
-    return { epoch: Math.floor(k / perEpoch), index: k % perEpoch };
-  }
-
-  /** One optimizer step; returns the mean micro-batch loss. */
+  /** One optimizer step (the shared update rule of step.ts at this step's learning rate). */
   step(step: number): number {
-    const accum = this.options.gradAccum ?? 1;
-    const params = this.model.namedParameters();
-    const byVariable = new Map(params.map(([name, variable]) => [variable.name, name]));
-    const variables = params.map(([, variable]) => variable);
-    let lossSum = 0;
-    const summed: Record<string, tf.Tensor> = {};
-    try {
-      for (let micro = 0; micro < accum; micro++) {
-        const { epoch, index } = this.#batchAt(step, micro);
-        const batch = this.data.batch('train', epoch, index);
-        const { value, grads } = tf.tidy(() => {
-          const inputIds = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.blockSize], 'int32');
-          const targets = tf.tensor2d(batch.targets, [batch.batchSize, batch.blockSize], 'int32');
-          return tf.variableGrads(() => {
-            const out = this.model.forward({ inputIds, targets });
-            if (out.loss === undefined)
-              throw new Error('the model returned no loss for a batch with targets');
-            return out.loss;
-          }, variables);
-        });
-        const loss = value.dataSync()[0]!;
-        value.dispose();
-        if (!Number.isFinite(loss)) {
-          tf.dispose(grads);
-          throw new TrainingError(`non-finite training loss (${loss}) at step ${step + 1}; stopping`);
-        }
-        lossSum += loss;
-        for (const [variableName, g] of Object.entries(grads)) {
-          const name = byVariable.get(variableName)!;
-          const scaled = tf.div(g, accum);
-          g.dispose();
-          const previous = summed[name];
-          summed[name] = previous === undefined ? scaled : tf.add(previous, scaled);
-          if (previous !== undefined) {
-            previous.dispose();
-            scaled.dispose();
-          }
-        }
-      }
-      if (this.options.clipGradNorm !== undefined) clipByGlobalNorm(summed, this.options.clipGradNorm);
-      this.optimizer.learningRate = this.learningRate(step);
-      this.optimizer.applyGradients(summed);
-    } finally {
-      tf.dispose(Object.values(summed));
-    }
-    return lossSum / accum;
+    const o = this.options;
+    return trainStep(this.model, this.data, this.optimizer, step, {
+      learningRate: this.learningRate(step),
+      gradAccum: o.gradAccum,
+      clipGradNorm: o.clipGradNorm,
+    });
   }
 
   learningRate(step: number): number {
@@ -166,9 +103,9 @@ export class AdvancedTrainer extends BaseTrainer {
     this.model.training = true;
     try {
       await this.fire('onTrainBegin', this.state);
-      while (this.state.step < o.maxSteps && !this.#stopRequested) {
+      while (this.state.step < o.maxSteps && !this.stopRequested) {
         const step = this.state.step;
-        this.state.epoch = this.#batchAt(step, 0).epoch + 1;
+        this.state.epoch = batchAt(this.data, step, 0, o.gradAccum).epoch + 1;
         await this.fire('onBatchBegin', step, this.state);
         const started = performance.now();
         const loss = this.step(step);
@@ -220,7 +157,7 @@ export class AdvancedTrainer extends BaseTrainer {
           break;
         }
       }
-      if (this.#stopRequested) {
+      if (this.stopRequested) {
         this.state.status = 'stopped';
         this.state.stopReason ??= 'stop requested';
       }
@@ -250,19 +187,4 @@ export class AdvancedTrainer extends BaseTrainer {
       evalsWithoutImprovement: this.#evalsWithoutImprovement,
     });
   }
-}
-
-/** Scales every gradient in place so that the global L2 norm is at most `maxNorm`; returns the norm. */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): number {
-  const norm = tf.tidy(
-    () => tf.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g))))).dataSync()[0]!,
-  );
-  if (norm > maxNorm) {
-    const scale = maxNorm / (norm + 1e-6);
-    for (const [name, g] of Object.entries(grads)) {
-      grads[name] = tf.mul(g, scale);
-      g.dispose();
-    }
-  }
-  return norm;
 }

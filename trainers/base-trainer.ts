@@ -1,6 +1,6 @@
 /**
- * BaseTrainer: callbacks, metrics log, evaluation and checkpoints shared by every trainer. Subclasses
- * implement `train()`; the step arithmetic lives in `step.ts`.
+ * BaseTrainer: callbacks, stop requests and evaluation, shared by every trainer. Subclasses implement
+ * `train()`; the update rule they share lives in `step.ts`.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OnnxLanguageModel } from '../model/onnx-runtime.js';
@@ -28,6 +28,8 @@ export abstract class BaseTrainer {
   readonly state: TrainerState = { epoch: 1, step: 0, status: 'running' };
   readonly #swallow: boolean;
   readonly #tokenBytes: ArrayLike<number> | null;
+  /** Set by {@link requestStop}; each trainer's loop checks it between steps. */
+  protected stopRequested = false;
 
   constructor(model: TrainableModel, data: DataLoader, optimizer: AdamW, options: BaseTrainerOptions = {}) {
     this.model = model;
@@ -39,6 +41,11 @@ export abstract class BaseTrainer {
   }
 
   abstract train(): Promise<TrainerState>;
+
+  /** Ask the loop to stop after the current step (Ctrl-C); a trainer with checkpoints then writes one. */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
 
   /** Calls `hook` on every callback; an error stops training unless swallowing was asked for. */
   protected async fire<K extends keyof Callback>(

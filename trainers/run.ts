@@ -1,7 +1,8 @@
 /**
- * One training run from corpus files to a saved model: tokenize once into a token file, build the model
- * from the registry, train with AdvancedTrainer (checkpoints, metrics, exact resume), save weights, the
- * tokenizer and a loss plot. The CLI's `train` command and the demo are thin wrappers over this.
+ * One training run from corpus files (or in-memory texts) to a saved model: tokenize once into a token
+ * file, build the model and the trainer from their registries (AdvancedTrainer by default: checkpoints,
+ * metrics, exact resume), save weights, the tokenizer and a loss plot. The CLI's `train` command and the
+ * demo are thin wrappers over this.
  *
  * Output directory:
  *   config.json, model.safetensors   the final model (loadModel(dir))
@@ -28,20 +29,33 @@ import { readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import { resolveInputs } from '../utils/hub.js';
 import { createProgress } from '../utils/progress.js';
 import { AdamW } from './adamw.js';
-import { AdvancedTrainer } from './advanced-trainer.js';
-import { evaluateModel, evaluateOnnx } from './base-trainer.js';
+import { AdvancedTrainer, type AdvancedTrainerOptions } from './advanced-trainer.js';
+import { type BaseTrainer, evaluateModel, evaluateOnnx } from './base-trainer.js';
 import { DirectoryCheckpointStore } from './checkpoint.js';
 import { readMetrics } from './metrics-log.js';
+import { getTrainer } from './registry.js';
 import type { ScheduleName } from './schedules.js';
-import type { EvalResult } from './types.js';
+import type { SimpleTrainerOptions } from './simple-trainer.js';
+import type { Callback, EvalResult } from './types.js';
 
 export interface TrainRunOptions {
   /** Model, sizes, batch size, learning rate and weight decay; vocabSize/paddingIdx come from the tokenizer. */
   config: GPTConfig;
   tokenizer: BaseTokenizer;
-  /** Corpus files, folders or hf:// paths. */
-  inputs: string[];
+  /** Corpus files, folders or hf:// paths (or give `texts`). */
+  inputs?: string[];
+  /** In-memory documents, one per string, instead of `inputs` (no corpus file needed). */
+  texts?: readonly string[];
   outDir: string;
+  /**
+   * A registered trainer: `advanced` (default; steps, schedules, checkpoints, exact resume), `simple`
+   * (the reference's epoch loop: `config.numEpochs` epochs at a constant rate) or a user's plugin, which
+   * receives the advanced options plus `numEpochs` and `outputDir`.
+   */
+  trainer?: string;
+  /** Hooks called by the trainer (the reference's Callback). */
+  callbacks?: Callback[];
+  /** Optimizer steps of the advanced trainer. */
   maxSteps: number;
   evalInterval?: number;
   /** Validation batches per evaluation, including the final one (default 20). */
@@ -66,7 +80,7 @@ export interface TrainRunOptions {
 
 export interface TrainRunResult {
   model: TransformerModel;
-  trainer: AdvancedTrainer;
+  trainer: BaseTrainer;
   final: EvalResult | null;
   outDir: string;
 }
@@ -82,6 +96,8 @@ export function tokenByteTable(tokenizer: BaseTokenizer): Uint32Array {
 
 export async function trainLanguageModel(options: TrainRunOptions): Promise<TrainRunResult> {
   const { config, tokenizer, outDir } = options;
+  if ((options.inputs === undefined) === (options.texts === undefined))
+    throw new Error('give the training data as either inputs (files) or texts, not both or neither');
   fs.mkdirSync(outDir, { recursive: true });
   const tokenFile = path.join(outDir, 'data', 'train.bin');
   const runFile = path.join(outDir, 'run.json');
@@ -101,8 +117,9 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     if (changed.length > 0)
       throw new Error(`${runFile}: cannot resume with a different model config (${changed.join(', ')})`);
   } else {
-    const inputs = await resolveInputs(options.inputs);
-    await tokenizeToFile(tokenizer, inputs, tokenFile, { documentSeparator: options.documentSeparator });
+    const source =
+      options.texts !== undefined ? { texts: options.texts } : await resolveInputs(options.inputs!);
+    await tokenizeToFile(tokenizer, source, tokenFile, { documentSeparator: options.documentSeparator });
     tokenizer.savePretrained(path.join(outDir, 'tokenizer'));
   }
 
@@ -122,16 +139,21 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     learningRate: config.learningRate,
     weightDecay: config.weightDecay,
   });
-  const steps = createProgress(options.maxSteps, 'training', {
-    enabled: options.progress,
-    fields: ['loss', 'tokPerSec'],
-  });
-  const trainer = new AdvancedTrainer(model, data, optimizer, {
+  const trainerName = options.trainer ?? 'advanced';
+  const gradAccum = options.gradAccum ?? 1;
+  const numEpochs = config.numEpochs;
+  const totalSteps = trainerName === 'simple' ? numEpochs * data.batchesPerEpoch('train') : options.maxSteps;
+  const progress = progressCallback(
+    totalSteps,
+    gradAccum * data.batchSize * data.blockSize,
+    options.progress,
+  );
+  const advanced: AdvancedTrainerOptions = {
     maxSteps: options.maxSteps,
     learningRate: config.learningRate,
     schedule: options.schedule ?? 'cosine',
     warmupSteps: options.warmupSteps ?? Math.min(100, Math.floor(options.maxSteps / 10)),
-    gradAccum: options.gradAccum,
+    gradAccum,
     clipGradNorm: options.clipGradNorm ?? 1,
     evalInterval: options.evalInterval ?? Math.max(1, Math.floor(options.maxSteps / 10)),
     evalBatches: options.evalBatches ?? 20,
@@ -140,26 +162,38 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     checkpoints: new DirectoryCheckpointStore(outDir),
     metricsFile: path.join(outDir, 'metrics.jsonl'),
     tokenBytes: tokenByteTable(tokenizer),
-    onStep: ({ step, loss, tokPerSec }) =>
-      steps.update(step, { loss: loss.toFixed(3), tokPerSec: Math.round(tokPerSec) }),
-  });
+    callbacks: [...(options.callbacks ?? []), progress.callback],
+  };
+  const simple: Omit<SimpleTrainerOptions, keyof AdvancedTrainerOptions> = { numEpochs, outputDir: outDir };
+  const trainer = getTrainer(trainerName, model, data, optimizer, { ...advanced, ...simple });
+  if (resuming && !(trainer instanceof AdvancedTrainer))
+    throw new Error(`${outDir}: only the advanced trainer resumes from a checkpoint, not "${trainerName}"`);
   writeJsonAtomic(runFile, {
     config: config.toJSON(),
     tokenizer: (tokenizer.constructor as typeof BaseTokenizer).tokenizerType,
-    options: { ...options, config: undefined, tokenizer: undefined, signal: undefined },
+    options: {
+      ...options,
+      config: undefined,
+      tokenizer: undefined,
+      signal: undefined,
+      callbacks: undefined,
+      texts: options.texts === undefined ? undefined : `${options.texts.length} texts`,
+    },
   });
   const stop = (): void => trainer.requestStop();
   options.signal?.addEventListener('abort', stop);
   try {
-    if (resuming) await trainer.resume();
+    if (resuming) await (trainer as AdvancedTrainer).resume();
     await trainer.train();
   } finally {
     options.signal?.removeEventListener('abort', stop);
-    steps.stop();
+    progress.stop();
   }
   saveModel(model, outDir);
   // The metrics log spans resumed runs, so the plot is drawn from it rather than from this run's history.
-  const rows = readMetrics(path.join(outDir, 'metrics.jsonl')) as Array<{
+  // Trainers that keep no metrics.jsonl (the simple one logs train_log.json) get no loss plot.
+  const metricsFile = path.join(outDir, 'metrics.jsonl');
+  const rows = (fs.existsSync(metricsFile) ? readMetrics(metricsFile) : []) as Array<{
     step: number;
     trainLoss: number;
     valLoss: number | null;
@@ -170,6 +204,28 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const final = data.numValBlocks > 0 ? await trainer.evaluate('val', options.evalBatches ?? 20) : null;
   data.close();
   return { model, trainer, final, outDir };
+}
+
+/** A progress bar over the trainer's steps (loss and tokens per second), as a callback any trainer calls. */
+function progressCallback(
+  totalSteps: number,
+  tokensPerStep: number,
+  enabled: boolean | undefined,
+): { callback: Callback; stop: () => void } {
+  const bar = createProgress(totalSteps, 'training', { enabled, fields: ['loss', 'tokPerSec'] });
+  let started = 0;
+  return {
+    callback: {
+      onBatchBegin: () => {
+        started = performance.now();
+      },
+      onBatchEnd: (_batch, { step, loss }) => {
+        const tokPerSec = tokensPerStep / ((performance.now() - started) / 1000);
+        bar.update(step, { loss: loss.toFixed(3), tokPerSec: Math.round(tokPerSec) });
+      },
+    },
+    stop: () => bar.stop(),
+  };
 }
 
 /**
