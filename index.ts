@@ -87,3 +87,33 @@ export { learningRateAt, type ScheduleName } from './trainers/schedules.js';
 export { SimpleTrainer, type SimpleTrainerOptions } from './trainers/simple-trainer.js';
 export { clipByGlobalNorm, type StepOptions, TrainingError, trainStep } from './trainers/step.js';
 export type { Callback, EvalResult, TrainerState } from './trainers/types.js';
+export { DEFAULT_MAX_PIECES, type Decomposition, decomposeVocabulary } from './transfer/decompose.js';
+export {
+  bitsPerByte as windowBitsPerByte,
+  bootstrapInterval,
+  byteWindows,
+  type ContinueOptions,
+  continueTraining,
+  type WindowLosses,
+  windowLosses,
+} from './transfer/evaluate.js';
+export {
+  HEURISTIC_METHODS,
+  type HeuristicMethod,
+  initEmbeddings,
+  type Matrix,
+} from './transfer/heuristics.js';
+export { type HypernetConfig, Hypernetwork } from './transfer/hypernet.js';
+export { loadHypernet, writeHypernet } from './transfer/hypernet-io.js';
+export { type HypernetStep, type HypernetTrainOptions, trainHypernet } from './transfer/hypernet-train.js';
+export { TokenizerSampler } from './transfer/sampler.js';
+export { sourceSegmenter, TransferError, tokenSurfaces } from './transfer/surface.js';
+export {
+  checkPair,
+  modelFingerprint,
+  saveTransferred,
+  TRANSFER_REPORT_FILE,
+  type TransferOptions,
+  type TransferReport,
+  transferModel,
+} from './transfer/transfer.js';

@@ -172,6 +172,17 @@ export {
 } from './tokenizers/registry.js';
 export type { SpecialTokenPolicy } from './tokenizers/special-policy.js';
 export type { TokenizerTrainingData, TrainableTokenizerClass } from './tokenizers/training.js';
+export { UnigramError, UnigramModel } from './tokenizers/unigram/model.js';
+export {
+  UnigramTokenizer,
+  type UnigramTokenizerOptions,
+} from './tokenizers/unigram/tokenizer.js';
+export {
+  digamma,
+  trainUnigram,
+  type UnigramTrainOptions,
+  type UnigramTrainResult,
+} from './tokenizers/unigram/trainer.js';
 export { type Document, expandInputs, type ReadOptions, readDocuments, TEXT_FIELDS } from './utils/corpus.js';
 export { DataLoader } from './utils/data-loader.js';
 export {

@@ -176,7 +176,7 @@ export async function trainHypernet(
       for (const t of texts) {
         const ids = sampled.encode(t).slice(0, blockSize + 1);
         while (ids.length < blockSize + 1) ids.push(-1);
-        inputs.push(ids.slice(0, blockSize).map((id) => (id < 0 ? 0 : id)));
+        inputs.push(ids.slice(0, blockSize).map((id) => Math.max(0, id)));
         targets.push(ids.slice(1).map((id) => (id < 0 ? -100 : id)));
       }
       const flatTargets = Int32Array.from(targets.flat());
