@@ -114,6 +114,13 @@ describe('trained Unigram tokenizer', () => {
   });
 });
 
+test('single bytes with a vanishing expected count keep finite scores (regression)', () => {
+  // This slice and size once drove a byte's expected count to ~1e-320, where digamma is −∞.
+  const { tokenizer } = trainUnigram([kjv.slice(420_000, 510_000)], { vocabSize: 1536 });
+  expect(tokenizer.vocabSize).toBe(1536);
+  expect(tokenizer.scores.every(Number.isFinite)).toBe(true);
+});
+
 test('digamma matches known values', () => {
   expect(digamma(1)).toBeCloseTo(-0.5772156649, 9);
   expect(digamma(0.5)).toBeCloseTo(-1.963510026, 9);

@@ -171,14 +171,15 @@ class Trainer {
     const logTotal = digamma(total);
     const scores = new Float64Array(this.pieces.length);
     let minScore = 0;
+    const seen = (id: number) => expected[id]! >= 0.5;
     for (const id of keep) {
-      if (expected[id]! > 0) {
+      if (seen(id)) {
         scores[id] = digamma(expected[id]!) - logTotal;
         minScore = Math.min(minScore, scores[id]!);
       }
     }
-    // Unseen single bytes stay available but below every seen piece.
-    for (const id of keep) if (expected[id]! <= 0) scores[id] = minScore - 10;
+    // Rare single bytes stay available but below every seen piece (digamma diverges near 0).
+    for (const id of keep) if (!seen(id)) scores[id] = minScore - 10;
     this.#rebuild(keep, scores);
     return objective / occurrences;
   }
