@@ -183,7 +183,15 @@ export {
   type UnigramTrainOptions,
   type UnigramTrainResult,
 } from './tokenizers/unigram/trainer.js';
-export { type Document, expandInputs, type ReadOptions, readDocuments, TEXT_FIELDS } from './utils/corpus.js';
+export {
+  type CorpusOptions,
+  type Document,
+  expandInputs,
+  type ReadOptions,
+  readCorpus,
+  readDocuments,
+  TEXT_FIELDS,
+} from './utils/corpus.js';
 export { DataLoader } from './utils/data-loader.js';
 export {
   FileError,
@@ -197,5 +205,10 @@ export { resolveInputs } from './utils/hub.js';
 export { dataFile } from './utils/paths.js';
 export { createProgress, type Progress } from './utils/progress.js';
 export { Registry, RegistryError } from './utils/registry.js';
-export { forEachLine, readLines, readLinesOfFiles } from './utils/text-stream.js';
+export {
+  forEachLine,
+  type InvalidUtf8Policy,
+  readLines,
+  readLinesOfFiles,
+} from './utils/text-stream.js';
 export { TokenFile } from './utils/token-file.js';

@@ -7,6 +7,8 @@ import {
   backendOption,
   inputFilesOption,
   integerAtLeast,
+  invalidUtf8Option,
+  invalidUtf8Policy,
   overwriteOption,
   quietOption,
   unescapeSeparator,
@@ -36,6 +38,7 @@ export function registerExtractCommands(program: Command): void {
       'split plain-text files into documents on this string (e.g. "\\n")',
     )
     .option('--text-field <name>', 'JSONL/Parquet text field')
+    .addOption(invalidUtf8Option())
     .option('--no-prefix-space', 'do not prepend a space to documents that lack one')
     .option('--resume', 'continue an interrupted extraction in --out')
     .addOption(overwriteOption('replace an existing cue corpus in --out'))
@@ -53,6 +56,7 @@ export function registerExtractCommands(program: Command): void {
         batchSize: o.batchSize,
         documentSeparator: unescapeSeparator(o.documentSeparator),
         textField: o.textField,
+        invalidUtf8: invalidUtf8Policy(o),
         addPrefixSpace: o.prefixSpace,
         resume: o.resume,
         overwrite: o.overwrite,

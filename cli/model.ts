@@ -4,7 +4,14 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { BaseTokenizer } from '../index.js';
 import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
-import { backendOption, integerAtLeast, positiveNumber, quietOption } from './options.js';
+import {
+  backendOption,
+  integerAtLeast,
+  invalidUtf8Option,
+  invalidUtf8Policy,
+  positiveNumber,
+  quietOption,
+} from './options.js';
 
 function registerTrain(program: Command): void {
   program
@@ -41,6 +48,7 @@ function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for init and data order', integerAtLeast(0), 1337)
     .addOption(backendOption(' (default: best available)'))
     .addOption(threadsOption())
+    .addOption(invalidUtf8Option())
     .option('--resume', 'continue from OUT/checkpoint')
     .addOption(quietOption('no progress bars'))
     .action(async (o) => {
@@ -49,9 +57,8 @@ function registerTrain(program: Command): void {
         initBackend,
         listTrainableTokenizers,
         loadTokenizer,
-        readDocuments,
+        readCorpus,
         readJsonFile,
-        resolveInputs,
         resolveTokenizer,
         trainLanguageModel,
         trainTokenizer,
@@ -80,9 +87,8 @@ function registerTrain(program: Command): void {
         !fs.existsSync(o.tokenizer) &&
         listTrainableTokenizers().includes(canonicalName(o.tokenizer))
       ) {
-        const files = await resolveInputs(o.data);
         tokenizer = await trainTokenizer(o.tokenizer, {
-          documents: () => readDocuments(files),
+          documents: () => readCorpus(o.data, { invalidUtf8: invalidUtf8Policy(o) }),
           vocabSize: o.vocabSize,
         });
       } else if (o.vocabSize !== undefined) {
@@ -109,6 +115,7 @@ function registerTrain(program: Command): void {
         schedule: o.schedule,
         gradAccum: o.gradAccum,
         seed: o.seed,
+        invalidUtf8: invalidUtf8Policy(o),
         resume: o.resume === true,
         signal: controller.signal,
         progress: o.quiet !== true,

@@ -49,6 +49,17 @@ export const overwriteOption = (what: string): Option => new Option('--overwrite
 export const inputFilesOption = (what: string): Option =>
   new Option('--input <files...>', what).makeOptionMandatory();
 
+/** `--replace-invalid-utf8`: read malformed UTF-8 as U+FFFD instead of stopping with an error. */
+export const invalidUtf8Option = (): Option =>
+  new Option(
+    '--replace-invalid-utf8',
+    'replace malformed UTF-8 with U+FFFD instead of stopping with an error',
+  );
+
+/** The library's invalid-UTF-8 policy from `--replace-invalid-utf8`. */
+export const invalidUtf8Policy = (o: { replaceInvalidUtf8?: boolean }): 'error' | 'replace' =>
+  o.replaceInvalidUtf8 === true ? 'replace' : 'error';
+
 /** `--tokenizer <nameOrDir>`: a registered tokenizer or a saved tokenizer directory. */
 export const tokenizerOption = (note = ''): Option =>
   new Option(

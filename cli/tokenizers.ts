@@ -1,7 +1,14 @@
 /** `cleangpt tokenizers …`: list, train-bpe, encode, decode (the ByteSpan creators are in bytespan.ts). */
 import type { Command } from 'commander';
 import type { TrainProgress } from '../text-api.js';
-import { inputFilesOption, integerAtLeast, quietOption, tokenizerOption } from './options.js';
+import {
+  inputFilesOption,
+  integerAtLeast,
+  invalidUtf8Option,
+  invalidUtf8Policy,
+  quietOption,
+  tokenizerOption,
+} from './options.js';
 
 /** One stderr bar per BPE training phase (counting, then merging). */
 async function trainingProgress(
@@ -50,7 +57,7 @@ export function registerTokenizerCommands(program: Command): Command {
       'worker threads for pre-token counting (default: available cores)',
       integerAtLeast(1),
     )
-    .option('--replace-invalid-utf8', 'replace malformed UTF-8 with U+FFFD instead of stopping with an error')
+    .addOption(invalidUtf8Option())
     .addOption(quietOption())
     .requiredOption(
       '--out <dir>',
@@ -79,7 +86,7 @@ export function registerTokenizerCommands(program: Command): Command {
             specialTokens,
             minFrequency: opts.minFrequency,
             numWorkers: opts.workers,
-            invalidUtf8: opts.replaceInvalidUtf8 ? 'replace' : 'error',
+            invalidUtf8: invalidUtf8Policy(opts),
             onProgress: progress.report,
           });
         } finally {

@@ -4,7 +4,7 @@
  * corpora tokenized once into a token file for training.
  */
 import * as fs from 'node:fs';
-import { type ReadOptions, readDocuments } from '../utils/corpus.js';
+import { type CorpusOptions, readCorpus } from '../utils/corpus.js';
 import { FileError, readJsonFile, readTextFile, writeFileAtomic } from '../utils/fs.js';
 import { createProgress } from '../utils/progress.js';
 import { dtypeFor, metaPath, type TokenDtype, TokenFile, TokenFileWriter } from '../utils/token-file.js';
@@ -114,7 +114,7 @@ export function decodeFile(tokenizer: BaseTokenizer, input: string, out: string)
   return { numTokens: ids.length };
 }
 
-export interface TokenizeToFileOptions extends ReadOptions {
+export interface TokenizeToFileOptions extends CorpusOptions {
   /** Called after each document with the running token count. */
   onProgress?: (tokens: number, documents: number) => void;
 }
@@ -148,7 +148,7 @@ export async function tokenizeToFile(
   let numDocuments = 0;
   let numBytes = 0;
   try {
-    const documents = 'texts' in inputs ? textDocuments(inputs.texts) : readDocuments(inputs, options);
+    const documents = 'texts' in inputs ? textDocuments(inputs.texts) : readCorpus(inputs, options);
     for await (const doc of documents) {
       const counted = (function* () {
         for (const piece of doc) {

@@ -26,8 +26,8 @@ import type { BaseTokenizer } from '../tokenizers/base.js';
 import { tokenizeToFile } from '../tokenizers/file-codec.js';
 import { DataLoader } from '../utils/data-loader.js';
 import { readJsonFile, writeJsonAtomic } from '../utils/fs.js';
-import { resolveInputs } from '../utils/hub.js';
 import { createProgress } from '../utils/progress.js';
+import type { InvalidUtf8Policy } from '../utils/text-stream.js';
 import { AdamW } from './adamw.js';
 import { AdvancedTrainer, type AdvancedTrainerOptions } from './advanced-trainer.js';
 import { type BaseTrainer, evaluateModel, evaluateOnnx } from './base-trainer.js';
@@ -70,6 +70,8 @@ export interface TrainRunOptions {
   seed?: number;
   /** Split plain-text inputs into documents on this separator. */
   documentSeparator?: string;
+  /** Malformed UTF-8 in the inputs: an error naming the file and offset (default), or U+FFFD. */
+  invalidUtf8?: InvalidUtf8Policy;
   /** Continue from `outDir/checkpoint` (the token file and tokenizer are reused). */
   resume?: boolean;
   /** Stops the run after the current step, writing a checkpoint (wire Ctrl-C to it). */
@@ -117,9 +119,11 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     if (changed.length > 0)
       throw new Error(`${runFile}: cannot resume with a different model config (${changed.join(', ')})`);
   } else {
-    const source =
-      options.texts !== undefined ? { texts: options.texts } : await resolveInputs(options.inputs!);
-    await tokenizeToFile(tokenizer, source, tokenFile, { documentSeparator: options.documentSeparator });
+    const source = options.texts !== undefined ? { texts: options.texts } : options.inputs!;
+    await tokenizeToFile(tokenizer, source, tokenFile, {
+      documentSeparator: options.documentSeparator,
+      invalidUtf8: options.invalidUtf8,
+    });
     tokenizer.savePretrained(path.join(outDir, 'tokenizer'));
   }
 
@@ -246,7 +250,7 @@ export async function evaluateOnFiles(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-eval-'));
   try {
     const file = path.join(dir, 'eval.bin');
-    await tokenizeToFile(tokenizer, await resolveInputs(files), file);
+    await tokenizeToFile(tokenizer, files, file);
     const data = new DataLoader(file, {
       blockSize: model.config.blockSize,
       batchSize: options.batchSize ?? 8,

@@ -10,7 +10,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { FileError } from './fs.js';
-import { readTextChunks } from './text-stream.js';
+import { resolveInputs } from './hub.js';
+import { createProgress } from './progress.js';
+import { fileSize, type InvalidUtf8Policy, readTextChunks } from './text-stream.js';
 
 /** Text fields tried in order when a JSONL/Parquet source does not name one. */
 export const TEXT_FIELDS = ['text', 'story', 'content'] as const;
@@ -25,6 +27,8 @@ export interface ReadOptions {
   documentSeparator?: string;
   /** Chunk size in bytes for streaming plain text (default 1 MiB). */
   chunkBytes?: number;
+  /** Malformed UTF-8 in text and JSONL files: an error naming the file and offset (default), or U+FFFD. */
+  invalidUtf8?: InvalidUtf8Policy;
 }
 
 /** A document as a sequence of text pieces, so a huge document never has to be one string. */
@@ -102,7 +106,7 @@ function* readJsonl(file: string, options: ReadOptions): Generator<Document> {
       throw new FileError(file, `line ${lineNo}: field "${field}" is not a string`);
     yield [text];
   };
-  for (const chunk of readTextChunks(file, options.chunkBytes)) {
+  for (const chunk of readTextChunks(file, options.chunkBytes, options.invalidUtf8)) {
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop()!;
@@ -147,7 +151,7 @@ export async function* readDocuments(
     else if (TEXT_EXTENSIONS.has(ext) || ext === '.json') {
       if (ext === '.json')
         throw new FileError(file, 'JSON files are not a text source; use JSONL (one object per line)');
-      const chunks = readTextChunks(file, options.chunkBytes);
+      const chunks = readTextChunks(file, options.chunkBytes, options.invalidUtf8);
       if (options.documentSeparator) yield* splitDocuments(chunks, options.documentSeparator);
       else yield chunks;
     } else {
@@ -156,5 +160,51 @@ export async function* readDocuments(
         `unsupported data file type "${ext}" (supported: .txt, .md, .jsonl, .ndjson, .parquet)`,
       );
     }
+  }
+}
+
+export interface CorpusOptions extends ReadOptions {
+  /** A progress bar on stderr over the input bytes, with this label (none when omitted). */
+  progress?: string;
+}
+
+/**
+ * The one corpus reader: every document of `inputs` — text, JSONL and Parquet files, folders of them and
+ * `hf://` paths (fetched once into the cache) — with one invalid-UTF-8 policy and one progress bar over
+ * the input bytes. Trainers, tokenize-to-file and the CLI read through it, so every command accepts the
+ * same inputs.
+ */
+export async function* readCorpus(
+  inputs: readonly string[],
+  options: CorpusOptions = {},
+): AsyncGenerator<Document> {
+  const files = expandInputs(await resolveInputs(inputs));
+  if (options.progress === undefined) {
+    yield* readDocuments(files, options);
+    return;
+  }
+  const sizes = files.map((f) => fileSize(f));
+  const bar = createProgress(
+    sizes.reduce((a, b) => a + b, 0),
+    options.progress,
+  );
+  let done = 0;
+  try {
+    for (const [i, file] of files.entries()) {
+      let read = 0;
+      for await (const document of readDocuments([file], options)) {
+        yield (function* () {
+          for (const piece of document) {
+            yield piece;
+            read += Buffer.byteLength(piece, 'utf8');
+            bar.update(done + Math.min(read, sizes[i]!));
+          }
+        })();
+      }
+      done += sizes[i]!;
+      bar.update(done);
+    }
+  } finally {
+    bar.stop();
   }
 }

@@ -96,10 +96,20 @@ export function* readLinesOfFiles(files: readonly string[]): Generator<string> {
   for (const file of files) yield* readLines(file);
 }
 
-/** Streams the UTF-8 text of a file in chunks, rejecting malformed UTF-8 with the byte offset. */
-export function* readTextChunks(file: string, chunkBytes = CHUNK_BYTES): Generator<string> {
+/** What to do with malformed UTF-8: stop with an error naming the file and byte offset, or read U+FFFD. */
+export type InvalidUtf8Policy = 'error' | 'replace';
+
+/**
+ * Streams the UTF-8 text of a file in chunks; malformed UTF-8 is an error with the byte offset, or U+FFFD
+ * under the `replace` policy.
+ */
+export function* readTextChunks(
+  file: string,
+  chunkBytes = CHUNK_BYTES,
+  invalidUtf8: InvalidUtf8Policy = 'error',
+): Generator<string> {
   const fd = openTextFile(file);
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: invalidUtf8 === 'error' });
   const buffer = Buffer.allocUnsafe(chunkBytes);
   let offset = 0;
   try {
