@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Command } from 'commander';
+import { createProgram } from '../cli/program.js';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
 import { decodeFile, encodeFile } from '../tokenizers/file-codec.js';
 import { GPT2Tokenizer } from '../tokenizers/gpt2.js';
@@ -42,6 +44,24 @@ test('--help lists the command groups and their commands', () => {
   ]);
   for (const command of ['tokenizers', 'analyze', 'train', 'generate', 'eval', 'extract'])
     expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+});
+
+test('adding a command is one register function (a new file in cli/) plus one call', async () => {
+  // What a new cli/hello.ts would export.
+  const said: string[] = [];
+  function registerHelloCommands(program: Command): void {
+    program.commandsGroup('Greetings:');
+    program
+      .command('hello')
+      .description('say hello')
+      .requiredOption('--name <who>', 'whom to greet')
+      .action((o: { name: string }) => void said.push(`hello ${o.name}`));
+  }
+  const program = createProgram();
+  registerHelloCommands(program);
+  await program.parseAsync(['hello', '--name', 'Ada'], { from: 'user' });
+  expect(said).toEqual(['hello Ada']);
+  expect(program.helpInformation()).toMatch(/\nGreetings:\n {2}hello /);
 });
 
 test('tokenizer commands start without TensorFlow.js; model commands load it', () => {
