@@ -42,7 +42,14 @@ export {
   type BackendOptions,
   initBackend,
 } from './model/backend.js';
-export { CHECKPOINT_FORMAT, exportHuggingFace, loadModel, loadWeights, saveModel } from './model/io.js';
+export {
+  CHECKPOINT_FORMAT,
+  exportHuggingFace,
+  loadModel,
+  loadWeights,
+  MODEL_OUTPUT,
+  saveModel,
+} from './model/io.js';
 export { exportOnnx, ONNX_OPSET, type OnnxExportOptions, writeOnnx } from './model/onnx-export.js';
 export {
   chooseRuntime,
@@ -77,7 +84,7 @@ export { BaseTrainer, evaluateModel, evaluateOnnx } from './trainers/base-traine
 export { DirectoryCheckpointStore } from './trainers/checkpoint.js';
 export { getTrainer, listTrainers, registerTrainer, type TrainerClass } from './trainers/registry.js';
 export {
-  evaluateOnFiles,
+  RUN_OUTPUT,
   type TrainRunOptions,
   type TrainRunResult,
   tokenByteTable,
@@ -86,6 +93,13 @@ export {
 export { learningRateAt, type ScheduleName } from './trainers/schedules.js';
 export { SimpleTrainer, type SimpleTrainerOptions } from './trainers/simple-trainer.js';
 export { clipByGlobalNorm, type StepOptions, TrainingError, trainStep } from './trainers/step.js';
+export {
+  evaluateOnFiles,
+  evaluateTokenStream,
+  evaluationWindows,
+  type StreamBytes,
+  type TextEvalOptions,
+} from './trainers/text-eval.js';
 export type { Callback, EvalResult, TrainerState } from './trainers/types.js';
 export { DEFAULT_MAX_PIECES, type Decomposition, decomposeVocabulary } from './transfer/decompose.js';
 export {

@@ -66,6 +66,7 @@ export {
   type DecodeOptions,
   type EncodeOptions,
   type TensorBatchEncoding,
+  TOKENIZER_OUTPUT,
   type TokenIds,
 } from './tokenizers/base.js';
 export {
@@ -184,6 +185,13 @@ export {
   type UnigramTrainResult,
 } from './tokenizers/unigram/trainer.js';
 export {
+  checkOutputDirectory,
+  type OutputKind,
+  type OutputOptions,
+  settleDirectory,
+  writeDirectoryAtomic,
+} from './utils/atomic-directory.js';
+export {
   type CorpusOptions,
   type Document,
   expandInputs,
@@ -193,14 +201,7 @@ export {
   TEXT_FIELDS,
 } from './utils/corpus.js';
 export { DataLoader } from './utils/data-loader.js';
-export {
-  FileError,
-  readJsonFile,
-  readTextFile,
-  writeDirectoryAtomic,
-  writeFileAtomic,
-  writeJsonAtomic,
-} from './utils/fs.js';
+export { FileError, readJsonFile, readTextFile, writeFileAtomic, writeJsonAtomic } from './utils/fs.js';
 export { resolveInputs } from './utils/hub.js';
 export { dataFile } from './utils/paths.js';
 export { createProgress, type Progress } from './utils/progress.js';

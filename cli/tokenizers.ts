@@ -6,6 +6,7 @@ import {
   integerAtLeast,
   invalidUtf8Option,
   invalidUtf8Policy,
+  overwriteOption,
   quietOption,
   tokenizerOption,
 } from './options.js';
@@ -63,6 +64,7 @@ export function registerTokenizerCommands(program: Command): Command {
       '--out <dir>',
       'output directory (tokenizer.json, vocab.json, merges.txt, tokenizer_config.json)',
     )
+    .addOption(overwriteOption('replace --out even when it is not a saved tokenizer'))
     .action(
       async (opts: {
         input: string[];
@@ -73,8 +75,12 @@ export function registerTokenizerCommands(program: Command): Command {
         replaceInvalidUtf8?: boolean;
         quiet?: boolean;
         out: string;
+        overwrite?: boolean;
       }) => {
-        const { BPETokenizer, trainBPE, writeDirectoryAtomic } = await import('../text-api.js');
+        const { BPETokenizer, checkOutputDirectory, TOKENIZER_OUTPUT, trainBPE, writeDirectoryAtomic } =
+          await import('../text-api.js');
+        const output = { kind: TOKENIZER_OUTPUT, inputs: opts.input, overwrite: opts.overwrite };
+        checkOutputDirectory(opts.out, output); // before training rather than after
         const specialTokens = opts.specialTokens === undefined ? [] : opts.specialTokens.split(',');
         const progress = await trainingProgress(!opts.quiet);
         const started = performance.now();
@@ -93,8 +99,10 @@ export function registerTokenizerCommands(program: Command): Command {
           progress.stop();
         }
         const { vocab, merges } = result;
-        writeDirectoryAtomic(opts.out, (tmp) =>
-          new BPETokenizer({ vocab, merges, specialTokens }).savePretrained(tmp),
+        writeDirectoryAtomic(
+          opts.out,
+          (tmp) => new BPETokenizer({ vocab, merges, specialTokens }).savePretrained(tmp),
+          output,
         );
         if (result.stopReason !== 'vocab-size') {
           const why = result.stopReason === 'no-pairs' ? 'no pair left to merge' : 'min-frequency reached';

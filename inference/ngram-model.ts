@@ -29,7 +29,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileError, readJsonFile, writeDirectoryAtomic, writeJsonAtomic } from '../utils/fs.js';
+import { writeDirectoryAtomic } from '../utils/atomic-directory.js';
+import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import { PairTable } from './pair-table.js';
 
 export const NGRAM_EOS = 256;
@@ -293,10 +294,14 @@ export class NgramByteModel {
       ['grams.symbol.u16', (this.#grams?.symbols ?? this.#gramSym).subarray(0, n)],
       ['grams.count.u32', this.#counts.subarray(0, n)],
     ];
-    writeDirectoryAtomic(dir, (tmp) => {
-      for (const [name, data] of arrays) fs.writeFileSync(path.join(tmp, name), data);
-      writeJsonAtomic(path.join(tmp, META), this.meta(options.producer));
-    });
+    writeDirectoryAtomic(
+      dir,
+      (tmp) => {
+        for (const [name, data] of arrays) fs.writeFileSync(path.join(tmp, name), data);
+        writeJsonAtomic(path.join(tmp, META), this.meta(options.producer));
+      },
+      { kind: { name: 'n-gram model', marker: META, files: [META, ...arrays.map(([name]) => name)] } },
+    );
   }
 
   /** Loads a model saved by `save`. */

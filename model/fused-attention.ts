@@ -30,7 +30,7 @@ export interface SelfAttentionOptions {
   /** Dropout on the attention weights, applied when `training`. */
   dropout: number;
   training: boolean;
-  /** Seed of the dropout mask (tests); random when absent. */
+  /** Seed of the dropout mask (the model's dropout stream); random when absent. */
   seed?: number;
 }
 

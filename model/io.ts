@@ -5,6 +5,7 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { GPTConfig } from '../config.js';
+import { type OutputKind, settleDirectory, writeDirectoryAtomic } from '../utils/atomic-directory.js';
 import { readJsonFile, requireDirectory, writeJsonAtomic } from '../utils/fs.js';
 import { getModel } from './registry.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
@@ -28,7 +29,29 @@ export function snapshot(model: Pick<WeightedModel, 'namedParameters'>): Map<str
   return tensors;
 }
 
-export function saveModel(model: WeightedModel, dir: string): void {
+/** A saved model folder (saving over one replaces it; saving over anything else is refused). */
+export const MODEL_OUTPUT: OutputKind = {
+  name: 'model',
+  marker: CONFIG_FILE,
+  files: [CONFIG_FILE, WEIGHTS_FILE],
+};
+
+/**
+ * Saves the model as the folder `dir`, replaced whole or not at all (writeDirectoryAtomic); a folder that
+ * is not a saved model is refused unless `overwrite`.
+ */
+export function saveModel(model: WeightedModel, dir: string, options: { overwrite?: boolean } = {}): void {
+  writeDirectoryAtomic(dir, (tmp) => writeModelFiles(model, tmp), {
+    kind: MODEL_OUTPUT,
+    overwrite: options.overwrite,
+  });
+}
+
+/**
+ * Writes `model.safetensors` and `config.json` into `dir` among other files (a training run's folder),
+ * each file atomically.
+ */
+export function writeModelFiles(model: WeightedModel, dir: string): void {
   writeSafetensors(path.join(dir, WEIGHTS_FILE), snapshot(model), {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
@@ -67,6 +90,7 @@ export function loadWeights(
 
 /** Builds the model described by `dir/config.json` (its modelType) and loads `dir/model.safetensors`. */
 export function loadModel(dir: string): TransformerModel {
+  settleDirectory(dir);
   requireDirectory(dir, 'model directory');
   const configFile = path.join(dir, CONFIG_FILE);
   const config = GPTConfig.fromJSON(readJsonFile(configFile, 'model config'), configFile);

@@ -283,9 +283,9 @@ export function addSame(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   return f(a, b);
 }
 
-/** Inverted dropout; identity when `rate` is 0 or not training. */
-export function dropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
-  return training && rate > 0 ? tf.dropout(x, rate) : x;
+/** Inverted dropout with the mask drawn from `seed`; identity when `rate` is 0 or not training. */
+export function dropout(x: tf.Tensor, rate: number, training: boolean, seed: number): tf.Tensor {
+  return training && rate > 0 ? tf.dropout(x, rate, undefined, seed) : x;
 }
 
 /**

@@ -2,6 +2,20 @@
  * A small seeded random source (mulberry32 + Box–Muller). Weight init and sampling draw from it instead
  * of tfjs's backend RNG so that a seed gives the same numbers on every backend.
  */
+/**
+ * Seed of stream `index` of `seed` (two rounds of a 32-bit integer hash): the dropout masks of training
+ * step n come from deriveSeed(runSeed, n), so they depend on nothing but the seed and the step.
+ */
+export function deriveSeed(seed: number, index: number): number {
+  let h = (Math.floor(seed) ^ Math.imul(index >>> 0, 0x9e3779b9)) >>> 0;
+  for (let round = 0; round < 2; round++) {
+    h = Math.imul(h ^ (h >>> 16), 0x7feb352d) >>> 0;
+    h = Math.imul(h ^ (h >>> 15), 0x846ca68b) >>> 0;
+    h = (h ^ (h >>> 16) ^ Math.floor(index / 2 ** 32)) >>> 0;
+  }
+  return h;
+}
+
 export class SeededRandom {
   #state: number;
   #spare: number | null = null;

@@ -24,7 +24,7 @@ import {
   splitHeads,
   withCache,
 } from './attention.js';
-import { batchMatMul, dropout } from './ops.js';
+import { batchMatMul } from './ops.js';
 import { type BlockContext, ModelError, type ModelOptions, TransformerModel } from './transformer.js';
 
 export type SaspScalars = 'per-head' | 'shared';
@@ -87,7 +87,7 @@ export class SASPTransformerModel extends TransformerModel {
   }
 
   #shapedAttention(p: string, h: tf.Tensor2D, context: BlockContext): tf.Tensor2D {
-    const { nEmbd: d, nHead: heads, useV, useProj, dropout: rate } = this.config;
+    const { nEmbd: d, nHead: heads, useV, useProj } = this.config;
     const { batch, length, offset } = context;
     const rows = h.shape[0];
     const qkv = this.linear(`${p}.attn.c_attn`, h);
@@ -111,9 +111,8 @@ export class SASPTransformerModel extends TransformerModel {
         padding === null ? causalAverageRows(length, keys, offset) : padding.average(),
       ),
     );
-    const s = dropout(
+    const s = this.dropout(
       tf.reshape(shaped, [batch * heads, length, keys]),
-      rate,
       context.training,
     ) as tf.Tensor3D;
     const y = mergeHeads(batchMatMul(s, values), batch, heads);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GPTConfig } from '../config.js';
 import { KeyPadding } from './attention.js';
 import { crossEntropy, dropout, embedding, gelu, layerNorm, linear, linearTransposed } from './ops.js';
-import { SeededRandom } from './random.js';
+import { deriveSeed, SeededRandom } from './random.js';
 import { createRng, type Rng, type SamplingOptions, sampleToken } from './sampling.js';
 
 export const IGNORE_INDEX = -100;
@@ -122,7 +122,17 @@ function toBatch(value: TokenBatch, what: string): Batch {
 export abstract class TransformerModel {
   readonly config: GPTConfig;
   training = true;
+  /**
+   * Seed of the dropout masks of the next forward pass (each dropout in it draws from deriveSeed(this,
+   * k) for its position k in the pass); trainers set it from the run seed and the step. Null: the
+   * init seed and a count of forward passes.
+   */
+  dropoutSeed: number | null = null;
+  #forwardPasses = 0;
+  #passSeed = 0;
+  #dropoutsInPass = 0;
   readonly #params = new Map<string, tf.Variable>();
+  readonly #seed: number;
   protected readonly rng: SeededRandom;
 
   constructor(config: GPTConfig, options: ModelOptions = {}) {
@@ -138,7 +148,8 @@ export abstract class TransformerModel {
       );
     }
     this.config = config;
-    this.rng = new SeededRandom(options.seed ?? 1337);
+    this.#seed = options.seed ?? 1337;
+    this.rng = new SeededRandom(this.#seed);
     const d = config.nEmbd;
     this.addNormal('transformer.wte.weight', [config.vocabSize, d], INIT_STD);
     this.addNormal('transformer.wpe.weight', [config.blockSize, d], INIT_STD);
@@ -327,6 +338,8 @@ export abstract class TransformerModel {
       this.#sameShape(t, batch, 'targets');
       targets = t.ids;
     }
+    this.#passSeed = this.dropoutSeed ?? deriveSeed(this.#seed, this.#forwardPasses++);
+    this.#dropoutsInPass = 0;
     return tf.tidy(() => {
       const logits2d = this.#logits(batch, 0, null, real, null, table);
       const logits = tf.reshape(logits2d, [batch.batch, batch.length, table.shape[0]]) as tf.Tensor3D;
@@ -385,7 +398,7 @@ export abstract class TransformerModel {
     }
     const tokens = embedding(table, ids);
     const pos = embedding(this.param('transformer.wpe.weight') as tf.Tensor2D, positions);
-    let x = dropout(tf.add(tokens, pos), this.config.dropout, this.training) as tf.Tensor2D;
+    let x = this.dropout(tf.add(tokens, pos), this.training) as tf.Tensor2D;
     for (let layer = 0; layer < this.config.nLayer; layer++) {
       x = this.block(layer, x, {
         batch: batch.batch,
@@ -430,11 +443,17 @@ export abstract class TransformerModel {
       this.maybeParam(`${prefix}.c_gate.weight`) === undefined
         ? gelu(up)
         : tf.mul(gelu(this.linear(`${prefix}.c_gate`, h)), up);
-    return dropout(
-      this.linear(`${prefix}.c_proj`, act as tf.Tensor2D),
-      this.config.dropout,
-      this.training,
-    ) as tf.Tensor2D;
+    return this.dropout(this.linear(`${prefix}.c_proj`, act as tf.Tensor2D), this.training) as tf.Tensor2D;
+  }
+
+  /** Dropout at config.dropout with the next seed of this forward pass (see `dropoutSeed`). */
+  protected dropout(x: tf.Tensor, training: boolean): tf.Tensor {
+    return dropout(x, this.config.dropout, training, this.nextDropoutSeed());
+  }
+
+  /** The seed of the next dropout mask of this forward pass (fused kernels draw their own masks from it). */
+  protected nextDropoutSeed(): number {
+    return deriveSeed(this.#passSeed, this.#dropoutsInPass++);
   }
 
   protected layerNorm(prefix: string, x: tf.Tensor): tf.Tensor {

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { causalAttentionWeights, mergeHeads, splitHeads, withCache } from './attention.js';
 import { causalSelfAttention } from './fused-attention.js';
-import { addSame, batchMatMul, dropout } from './ops.js';
+import { addSame, batchMatMul } from './ops.js';
 import { type BlockContext, TransformerModel } from './transformer.js';
 
 export class VanillaTransformerModel extends TransformerModel {
@@ -36,9 +36,9 @@ export class VanillaTransformerModel extends TransformerModel {
         h,
         this.param(`${p}.attn.c_attn.weight`) as tf.Tensor2D,
         this.maybeParam(`${p}.attn.c_attn.bias`) as tf.Tensor1D | undefined,
-        { batch, length, heads, dropout: rate, training },
+        { batch, length, heads, dropout: rate, training, seed: this.nextDropoutSeed() },
       );
-      return dropout(this.linear(`${p}.attn.c_proj`, y), rate, training) as tf.Tensor2D;
+      return this.dropout(this.linear(`${p}.attn.c_proj`, y), training) as tf.Tensor2D;
     }
     const qkv = this.linear(`${p}.attn.c_attn`, h);
     // Columns of the fused projection are sliced instead of split (split is slow on tfjs-wasm).
@@ -46,12 +46,11 @@ export class VanillaTransformerModel extends TransformerModel {
     const k = splitHeads(tf.slice(qkv, [0, d], [rows, d]), batch, length, heads);
     const v = splitHeads(tf.slice(qkv, [0, 2 * d], [rows, d]), batch, length, heads);
     const [keysT, values] = withCache(k, v, context);
-    const weights = dropout(
+    const weights = this.dropout(
       causalAttentionWeights(q, keysT, context.offset, context.padding),
-      rate,
       context.training,
     ) as tf.Tensor3D;
     const y = mergeHeads(batchMatMul(weights, values), batch, heads);
-    return dropout(this.linear(`${p}.attn.c_proj`, y), rate, context.training) as tf.Tensor2D;
+    return this.dropout(this.linear(`${p}.attn.c_proj`, y), context.training) as tf.Tensor2D;
   }
 }

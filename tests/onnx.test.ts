@@ -20,7 +20,7 @@ import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
 import { readCueCorpus } from '../tokenizers/bytespan/cue-corpus.js';
-import { evaluateOnFiles } from '../trainers/run.js';
+import { evaluateOnFiles } from '../trainers/text-eval.js';
 
 let tmp: string;
 beforeAll(async () => {

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
+import { type OutputKind, writeDirectoryAtomic } from '../utils/atomic-directory.js';
 import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
 import { computeOffsets, type TokenOffsets } from './offsets.js';
 import type { SpecialTokenPolicy } from './special-policy.js';
@@ -74,6 +75,24 @@ export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
 
 const utf8 = new TextEncoder();
 
+/**
+ * A saved tokenizer folder: what the built-in tokenizers write (and `stats.csv` of the global ByteSpan
+ * tokenizers), so saving over one replaces it, and saving over anything else is refused.
+ */
+export const TOKENIZER_OUTPUT: OutputKind = {
+  name: 'tokenizer',
+  marker: TOKENIZER_CONFIG_FILE,
+  files: [
+    TOKENIZER_CONFIG_FILE,
+    'vocab.json',
+    'merges.txt',
+    'tokenizer.json',
+    'tokenizer.tiktoken',
+    'special_tokens_map.json',
+    'stats.csv',
+  ],
+};
+
 export abstract class BaseTokenizer {
   /** Registry key and `tokenizer_type` in saved files; each concrete class overrides it. */
   static readonly tokenizerType: string = 'base';
@@ -118,8 +137,20 @@ export abstract class BaseTokenizer {
   abstract idToToken(id: number): string | undefined;
   /** A copy of the vocabulary, token string → id. */
   abstract getVocab(): Map<string, number>;
-  /** Writes the tokenizer's files into `dir` (created if needed); `tokenizer_config.json` is written last. */
-  abstract savePretrained(dir: string): void;
+  /**
+   * Saves the tokenizer as the folder `dir`, replaced whole or not at all (writeDirectoryAtomic): a
+   * previous tokenizer folder is replaced; the current folder, its parents, or a folder holding other
+   * files are refused unless `overwrite` (never the current folder or its parents).
+   */
+  savePretrained(dir: string, options: { overwrite?: boolean } = {}): void {
+    writeDirectoryAtomic(dir, (tmp) => this.writeFiles(tmp), {
+      kind: TOKENIZER_OUTPUT,
+      overwrite: options.overwrite,
+    });
+  }
+
+  /** Writes the tokenizer's files into the new, empty folder `dir`; `tokenizer_config.json` last. */
+  protected abstract writeFiles(dir: string): void;
 
   /**
    * The bytes id `id` stands for in text (a special: its UTF-8), or null outside the vocabulary. Byte-level

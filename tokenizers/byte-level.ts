@@ -127,7 +127,7 @@ export class ByteLevelTokenizer extends BaseTokenizer {
     return special === undefined ? null : utf8.encode(special);
   }
 
-  savePretrained(dir: string): void {
+  protected writeFiles(dir: string): void {
     writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
       ...this.baseConfig(),
       additional_special_tokens: this.specialTokens.slice(3),

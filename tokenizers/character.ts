@@ -170,7 +170,7 @@ export class CharacterTokenizer extends BaseTokenizer {
     return out;
   }
 
-  savePretrained(dir: string): void {
+  protected writeFiles(dir: string): void {
     writeJsonAtomic(path.join(dir, 'vocab.json'), Object.fromEntries(this.#vocab));
     writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
       ...this.baseConfig(),

@@ -3,6 +3,7 @@
  * `tokenizer_type` recorded in its `tokenizer_config.json`.
  */
 import * as fs from 'node:fs';
+import { settleDirectory } from '../utils/atomic-directory.js';
 import { isSubclassOf, Registry } from '../utils/registry.js';
 import { BaseTokenizer, readTokenizerConfig } from './base.js';
 import { BPETokenizer } from './bpe/tokenizer.js';
@@ -88,6 +89,7 @@ export async function trainTokenizer(name: string, data: TokenizerTrainingData):
  * reference-published ByteSpan folder (WordPiece `tokenizer.json`, HF config without it) loads as `bytespan`.
  */
 export function loadTokenizer(dir: string): BaseTokenizer {
+  settleDirectory(dir);
   if (isHubWordPieceDirectory(dir)) return ByteSpanTokenizer.fromPretrained(dir);
   const { tokenizer_type: type } = readTokenizerConfig(dir);
   return tokenizerRegistry.get(type).fromPretrained(dir);

@@ -3,9 +3,12 @@
  * learning-rate schedules, periodic evaluation, early stopping, best-model tracking and atomic
  * checkpoints with exact resume.
  *
- * Exactness of resume rests on three facts: the batch for (step, micro-step) is a pure function of the
- * seed (DataLoader.batch), the learning rate is a pure function of the step (schedules.ts), and the
- * optimizer moments and step count are saved with the weights.
+ * Exactness of resume rests on four facts: the batch for (step, micro-step) is a pure function of the
+ * seed (DataLoader.batch), so are the dropout masks (step.ts), the learning rate is a pure function of
+ * the step (schedules.ts), and the optimizer moments, step count and seed are saved with the weights.
+ *
+ * The loop yields to the event loop between steps, so a stop request (Ctrl-C) is seen after the current
+ * step rather than after the last one.
  */
 import type { DataLoader } from '../utils/data-loader.js';
 import type { AdamW } from './adamw.js';
@@ -37,6 +40,8 @@ export interface AdvancedTrainerOptions extends BaseTrainerOptions {
   checkpoints?: CheckpointStore;
   /** JSON Lines metrics file (`{"step","trainLoss","valLoss","valBpb","lr","tokPerSec"}`). */
   metricsFile?: string;
+  /** Seed of the dropout masks (default: the data loader's seed); saved in checkpoints. */
+  seed?: number;
   /** Called after every optimizer step (progress bars). */
   onStep?: (info: { step: number; maxSteps: number; loss: number; lr: number; tokPerSec: number }) => void;
 }
@@ -68,10 +73,20 @@ export class AdvancedTrainer extends BaseTrainer {
     if (store === undefined) throw new Error('resume needs a checkpoint store');
     const saved = await store.load(this.model, this.optimizer);
     if (saved === null) return false;
+    if (saved.seed !== undefined && saved.seed !== this.seed) {
+      throw new Error(
+        `the checkpoint was trained with seed ${saved.seed}, this run has seed ${this.seed}; resume with the same seed`,
+      );
+    }
     this.state.step = saved.step;
     this.bestValLoss = saved.bestValLoss;
     this.#evalsWithoutImprovement = saved.evalsWithoutImprovement;
     return true;
+  }
+
+  /** Seed of the dropout masks and of every other random choice of the run. */
+  get seed(): number {
+    return this.options.seed ?? this.data.seed;
   }
 
   /** One optimizer step (the shared update rule of step.ts at this step's learning rate). */
@@ -81,6 +96,7 @@ export class AdvancedTrainer extends BaseTrainer {
       learningRate: this.learningRate(step),
       gradAccum: o.gradAccum,
       clipGradNorm: o.clipGradNorm,
+      seed: this.seed,
     });
   }
 
@@ -97,13 +113,16 @@ export class AdvancedTrainer extends BaseTrainer {
 
   async train(): Promise<TrainerState> {
     const o = this.options;
-    const log = o.metricsFile ? new MetricsLog(o.metricsFile, this.state.step > 0) : null;
+    const log = o.metricsFile ? new MetricsLog(o.metricsFile, this.state.step) : null;
     const tokensPerStep = (o.gradAccum ?? 1) * this.data.batchSize * this.data.blockSize;
     this.state.status = 'running';
     this.model.training = true;
     try {
       await this.fire('onTrainBegin', this.state);
-      while (this.state.step < o.maxSteps && !this.stopRequested) {
+      while (this.state.step < o.maxSteps) {
+        // Lets signal handlers run (and ask for a stop) between steps.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopRequested) break;
         const step = this.state.step;
         this.state.epoch = batchAt(this.data, step, 0, o.gradAccum).epoch + 1;
         await this.fire('onBatchBegin', step, this.state);
@@ -185,6 +204,7 @@ export class AdvancedTrainer extends BaseTrainer {
       step: this.state.step,
       bestValLoss: this.bestValLoss,
       evalsWithoutImprovement: this.#evalsWithoutImprovement,
+      seed: this.seed,
     });
   }
 }

@@ -1,14 +1,15 @@
 /**
  * Checkpoints: `DIR/checkpoint/` holds the weights, the optimizer moments and the trainer counters, plus
  * the model config and a format version (the reference stored none, so evaluation scripts re-typed the
- * config by hand). Written with writeDirectoryAtomic, so an interrupted save never leaves a half-written
- * checkpoint.
+ * config by hand), and the run's seed. Written with writeDirectoryAtomic, so an interrupted save leaves
+ * the previous checkpoint or the new one, never a mix.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadWeights, saveModel, snapshot } from '../model/io.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from '../model/safetensors.js';
-import { FileError, readJsonFile, writeDirectoryAtomic, writeJsonAtomic } from '../utils/fs.js';
+import { type OutputKind, settleDirectory, writeDirectoryAtomic } from '../utils/atomic-directory.js';
+import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import type { AdamW } from './adamw.js';
 import type { TrainableModel } from './types.js';
 
@@ -18,7 +19,17 @@ export interface TrainerCounters {
   step: number;
   bestValLoss: number;
   evalsWithoutImprovement: number;
+  /** The run's seed (dropout masks, data order); absent in checkpoints of older versions. */
+  seed?: number;
 }
+
+const TRAINER_STATE_FILE = 'trainer_state.json';
+
+export const CHECKPOINT_OUTPUT: OutputKind = {
+  name: 'checkpoint',
+  marker: TRAINER_STATE_FILE,
+  files: ['model.safetensors', 'optimizer.safetensors', TRAINER_STATE_FILE],
+};
 
 export interface CheckpointStore {
   save(model: TrainableModel, optimizer: AdamW, counters: TrainerCounters): Promise<void>;
@@ -46,28 +57,34 @@ export class DirectoryCheckpointStore implements CheckpointStore {
       moments.set(`${name}.m`, { data: m, shape: shapes.get(name)! });
       moments.set(`${name}.v`, { data: v, shape: shapes.get(name)! });
     }
-    writeDirectoryAtomic(this.checkpointDir, (tmp) => {
-      writeSafetensors(path.join(tmp, 'model.safetensors'), snapshot(model));
-      writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
-      writeJsonAtomic(path.join(tmp, 'trainer_state.json'), {
-        formatVersion: CHECKPOINT_FORMAT_VERSION,
-        ...counters,
-        bestValLoss: Number.isFinite(counters.bestValLoss) ? counters.bestValLoss : null,
-        optimizerStep: state.step,
-        config: model.config.toJSON(),
-      });
-    });
+    writeDirectoryAtomic(
+      this.checkpointDir,
+      (tmp) => {
+        writeSafetensors(path.join(tmp, 'model.safetensors'), snapshot(model));
+        writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
+        writeJsonAtomic(path.join(tmp, TRAINER_STATE_FILE), {
+          formatVersion: CHECKPOINT_FORMAT_VERSION,
+          ...counters,
+          bestValLoss: Number.isFinite(counters.bestValLoss) ? counters.bestValLoss : null,
+          optimizerStep: state.step,
+          config: model.config.toJSON(),
+        });
+      },
+      { kind: CHECKPOINT_OUTPUT },
+    );
   }
 
   async load(model: TrainableModel, optimizer: AdamW): Promise<TrainerCounters | null> {
     const dir = this.checkpointDir;
-    if (!fs.existsSync(path.join(dir, 'trainer_state.json'))) return null;
-    const state = readJsonFile(path.join(dir, 'trainer_state.json'), 'trainer state') as {
+    settleDirectory(dir);
+    if (!fs.existsSync(path.join(dir, TRAINER_STATE_FILE))) return null;
+    const state = readJsonFile(path.join(dir, TRAINER_STATE_FILE), 'trainer state') as {
       formatVersion: number;
       step: number;
       bestValLoss: number | null;
       evalsWithoutImprovement: number;
       optimizerStep: number;
+      seed?: number;
     };
     if (state.formatVersion !== CHECKPOINT_FORMAT_VERSION) {
       throw new FileError(
@@ -92,6 +109,7 @@ export class DirectoryCheckpointStore implements CheckpointStore {
       step: state.step,
       bestValLoss: state.bestValLoss ?? Number.POSITIVE_INFINITY,
       evalsWithoutImprovement: state.evalsWithoutImprovement,
+      seed: state.seed,
     };
   }
 

@@ -11,26 +11,30 @@
  *   data/train.bin(.json)             the token file
  *   metrics.jsonl, loss.png           per-step metrics and their plot
  *   checkpoint/, best/                latest checkpoint (resume) and best validation weights
+ *   .lock                             while a run works in the folder (pid and host)
+ *
+ * A new run refuses a folder that is not empty unless `overwrite` (which removes only the entries above);
+ * an input inside the folder, the current folder and its parents are refused always.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { TokenByteLengths } from '../analysis/alignment.js';
 import { plotLossCurves } from '../analysis/plots.js';
 import type { GPTConfig } from '../config.js';
-import { saveModel } from '../model/io.js';
-import { OnnxLanguageModel } from '../model/onnx-runtime.js';
+import { writeModelFiles } from '../model/io.js';
 import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { tokenizeToFile } from '../tokenizers/file-codec.js';
+import { checkOutputDirectory, type OutputKind, ownedBy } from '../utils/atomic-directory.js';
 import { DataLoader } from '../utils/data-loader.js';
 import { readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import { createProgress } from '../utils/progress.js';
+import { LOCK_FILE, RunLock } from '../utils/run-lock.js';
 import type { InvalidUtf8Policy } from '../utils/text-stream.js';
 import { AdamW } from './adamw.js';
 import { AdvancedTrainer, type AdvancedTrainerOptions } from './advanced-trainer.js';
-import { type BaseTrainer, evaluateModel, evaluateOnnx } from './base-trainer.js';
+import type { BaseTrainer } from './base-trainer.js';
 import { DirectoryCheckpointStore } from './checkpoint.js';
 import { readMetrics } from './metrics-log.js';
 import { getTrainer } from './registry.js';
@@ -74,6 +78,8 @@ export interface TrainRunOptions {
   invalidUtf8?: InvalidUtf8Policy;
   /** Continue from `outDir/checkpoint` (the token file and tokenizer are reused). */
   resume?: boolean;
+  /** Start a new run in a folder that is not empty, replacing a previous run's files (nothing else). */
+  overwrite?: boolean;
   /** Stops the run after the current step, writing a checkpoint (wire Ctrl-C to it). */
   signal?: AbortSignal;
   /** Progress bars on stderr (default: when stderr is a terminal). */
@@ -83,9 +89,32 @@ export interface TrainRunOptions {
 export interface TrainRunResult {
   model: TransformerModel;
   trainer: BaseTrainer;
+  /** Validation result at the end; null without validation data or when the run was stopped early. */
   final: EvalResult | null;
   outDir: string;
+  /** True when `signal` stopped the run early (a checkpoint was written; resume continues it). */
+  interrupted: boolean;
 }
+
+/** The entries a training run writes into its folder (`checkpoint_epoch_*`: the simple trainer's). */
+export const RUN_OUTPUT: OutputKind = {
+  name: 'training run',
+  marker: 'run.json',
+  files: [
+    'run.json',
+    'config.json',
+    'model.safetensors',
+    'tokenizer',
+    'data',
+    'metrics.jsonl',
+    'train_log.json',
+    'loss.png',
+    'checkpoint',
+    'checkpoint_epoch_*',
+    'best',
+    LOCK_FILE,
+  ],
+};
 
 /** Per-id UTF-8 byte counts with special tokens at 0 (they stand for no corpus text), for bits per byte. */
 export function tokenByteTable(tokenizer: BaseTokenizer): Uint32Array {
@@ -97,10 +126,35 @@ export function tokenByteTable(tokenizer: BaseTokenizer): Uint32Array {
 }
 
 export async function trainLanguageModel(options: TrainRunOptions): Promise<TrainRunResult> {
-  const { config, tokenizer, outDir } = options;
+  const { outDir } = options;
   if ((options.inputs === undefined) === (options.texts === undefined))
     throw new Error('give the training data as either inputs (files) or texts, not both or neither');
-  fs.mkdirSync(outDir, { recursive: true });
+  // With resume or overwrite a previous run's folder is expected; checked here without replacing it.
+  checkOutputDirectory(outDir, {
+    kind: RUN_OUTPUT,
+    inputs: (options.inputs ?? []).filter((input) => !input.startsWith('hf://')),
+    overwrite: options.overwrite === true,
+  });
+  if (options.resume !== true && options.overwrite !== true && fs.existsSync(outDir)) {
+    if (fs.readdirSync(outDir).length > 0)
+      throw new Error(
+        `${outDir}: holds a previous run; pass --resume to continue it or --overwrite to replace it`,
+      );
+  }
+  const lock = RunLock.acquire(outDir);
+  try {
+    if (options.resume !== true)
+      for (const entry of fs.readdirSync(outDir))
+        if (entry !== LOCK_FILE && ownedBy(RUN_OUTPUT, entry))
+          fs.rmSync(path.join(outDir, entry), { recursive: true, force: true });
+    return await trainLocked(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(options: TrainRunOptions): Promise<TrainRunResult> {
+  const { config, tokenizer, outDir } = options;
   const tokenFile = path.join(outDir, 'data', 'train.bin');
   const runFile = path.join(outDir, 'run.json');
   const resuming =
@@ -186,6 +240,7 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   });
   const stop = (): void => trainer.requestStop();
   options.signal?.addEventListener('abort', stop);
+  if (options.signal?.aborted) stop();
   try {
     if (resuming) await (trainer as AdvancedTrainer).resume();
     await trainer.train();
@@ -193,7 +248,8 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
     options.signal?.removeEventListener('abort', stop);
     progress.stop();
   }
-  saveModel(model, outDir);
+  const interrupted = options.signal?.aborted === true && trainer.state.step < totalSteps;
+  writeModelFiles(model, outDir);
   // The metrics log spans resumed runs, so the plot is drawn from it rather than from this run's history.
   // Trainers that keep no metrics.jsonl (the simple one logs train_log.json) get no loss plot.
   const metricsFile = path.join(outDir, 'metrics.jsonl');
@@ -205,9 +261,10 @@ export async function trainLanguageModel(options: TrainRunOptions): Promise<Trai
   const train = rows.map((r) => ({ step: r.step, loss: r.trainLoss }));
   const val = rows.filter((r) => r.valLoss !== null).map((r) => ({ step: r.step, loss: r.valLoss! }));
   if (train.length > 0) plotLossCurves({ train, val }, path.join(outDir, 'loss.png'));
-  const final = data.numValBlocks > 0 ? await trainer.evaluate('val', options.evalBatches ?? 20) : null;
+  const final =
+    data.numValBlocks > 0 && !interrupted ? await trainer.evaluate('val', options.evalBatches ?? 20) : null;
   data.close();
-  return { model, trainer, final, outDir };
+  return { model, trainer, final, outDir, interrupted };
 }
 
 /** A progress bar over the trainer's steps (loss and tokens per second), as a callback any trainer calls. */
@@ -230,46 +287,4 @@ function progressCallback(
     },
     stop: () => bar.stop(),
   };
-}
-
-/**
- * Loss, perplexity and bits per byte of `model` on text files (tokenized into a temporary token file),
- * in TensorFlow.js or, for an `OnnxLanguageModel`, in onnxruntime.
- */
-export async function evaluateOnFiles(
-  model: TransformerModel | OnnxLanguageModel,
-  tokenizer: BaseTokenizer,
-  files: string[],
-  options: { batchSize?: number; maxBatches?: number } = {},
-): Promise<EvalResult> {
-  if (tokenizer.vocabSize !== model.vocabSize) {
-    throw new Error(
-      `the tokenizer has ${tokenizer.vocabSize} ids but the model's vocabulary is ${model.vocabSize}`,
-    );
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-eval-'));
-  try {
-    const file = path.join(dir, 'eval.bin');
-    await tokenizeToFile(tokenizer, files, file);
-    const data = new DataLoader(file, {
-      blockSize: model.config.blockSize,
-      batchSize: options.batchSize ?? 8,
-      valFraction: 0,
-      shuffle: false,
-    });
-    try {
-      const evalOptions = {
-        split: 'train',
-        maxBatches: options.maxBatches,
-        tokenBytes: tokenByteTable(tokenizer),
-      } as const;
-      return model instanceof OnnxLanguageModel
-        ? await evaluateOnnx(model, data, evalOptions)
-        : evaluateModel(model, data, evalOptions);
-    } finally {
-      data.close();
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
 }

@@ -67,6 +67,9 @@ export class SimpleTrainer extends BaseTrainer {
         let sum = 0;
         let batches = 0;
         for (let b = 0; b < perEpoch && !this.stopRequested; b++) {
+          // Lets signal handlers run (and ask for a stop) between steps.
+          await new Promise((resolve) => setImmediate(resolve));
+          if (this.stopRequested) break;
           await this.fire('onBatchBegin', b, this.state);
           const loss = this.step(this.state.step);
           this.state.step++;

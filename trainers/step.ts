@@ -2,12 +2,13 @@
  * The update rule every trainer shares: one optimizer step over `gradAccum` micro-batches (the gradient is
  * their mean), optional clipping of the global gradient norm, then AdamW at the given learning rate.
  *
- * The micro-batch of (step, micro) is a pure function of the data loader's seed, which is what makes a
- * resumed run take exactly the batches of an uninterrupted one.
+ * The micro-batch of (step, micro) and its dropout masks are pure functions of the seed, which is what
+ * makes a resumed run take exactly the steps of an uninterrupted one.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // The Node build of tfjs-core ships no gradients; the tfjs umbrella registers them (silently).
 import '@tensorflow/tfjs';
+import { deriveSeed } from '../model/random.js';
 import type { DataLoader } from '../utils/data-loader.js';
 import type { AdamW } from './adamw.js';
 import type { TrainableModel } from './types.js';
@@ -25,6 +26,8 @@ export interface StepOptions {
   gradAccum?: number;
   /** Clip the global gradient norm to this value (off when undefined). */
   clipGradNorm?: number;
+  /** Micro-batch k of step s draws its dropout masks from deriveSeed(seed, s · gradAccum + k) (default: the data's seed). */
+  seed?: number;
 }
 
 /** The (epoch, index) of micro-batch `micro` of optimizer step `step`. */
@@ -53,10 +56,12 @@ export function trainStep(
   const variables = params.map(([, variable]) => variable);
   let lossSum = 0;
   const summed: Record<string, tf.Tensor> = {};
+  const dropoutSeed = model.dropoutSeed;
   try {
     for (let micro = 0; micro < accum; micro++) {
       const { epoch, index } = batchAt(data, step, micro, accum);
       const batch = data.batch('train', epoch, index);
+      model.dropoutSeed = deriveSeed(options.seed ?? data.seed, step * accum + micro);
       const { value, grads } = tf.tidy(() => {
         const inputIds = tf.tensor2d(batch.inputIds, [batch.batchSize, batch.blockSize], 'int32');
         const targets = tf.tensor2d(batch.targets, [batch.batchSize, batch.blockSize], 'int32');
@@ -90,6 +95,7 @@ export function trainStep(
     optimizer.applyGradients(summed);
   } finally {
     tf.dispose(Object.values(summed));
+    model.dropoutSeed = dropoutSeed;
   }
   return lossSum / accum;
 }

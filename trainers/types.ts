@@ -21,6 +21,8 @@ export interface TrainableModel {
   dispose?(): void;
   /** Dropout is active only in training mode. */
   training: boolean;
+  /** Seed of the next forward pass's dropout masks (set by the trainers for exact resume). */
+  dropoutSeed?: number | null;
 }
 
 /** The eight hooks of the reference's Callback; every hook is optional. */

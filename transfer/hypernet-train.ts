@@ -20,10 +20,17 @@ import { type NamedTensor, readSafetensors, writeSafetensors } from '../model/sa
 import type { TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { AdamW } from '../trainers/adamw.js';
-import { FileError, readJsonFile, writeDirectoryAtomic, writeJsonAtomic } from '../utils/fs.js';
+import { writeDirectoryAtomic } from '../utils/atomic-directory.js';
+import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import { decomposeVocabulary } from './decompose.js';
 import { Hypernetwork, singlePieces } from './hypernet.js';
-import { HYPERNET_WEIGHTS, hypernetTensors, loadHypernetTensors, writeHypernet } from './hypernet-io.js';
+import {
+  HYPERNET_META,
+  HYPERNET_WEIGHTS,
+  hypernetTensors,
+  loadHypernetTensors,
+  writeHypernet,
+} from './hypernet-io.js';
 import { TokenizerSampler } from './sampler.js';
 import { checkPair, modelFingerprint, sourceMatrix } from './transfer.js';
 
@@ -121,22 +128,31 @@ export async function trainHypernet(
   const metricsFile = path.join(outDir, 'metrics.jsonl');
   fs.mkdirSync(outDir, { recursive: true });
   if (!options.resume) fs.writeFileSync(metricsFile, '');
+  const checkpointKind = {
+    name: 'hypernetwork checkpoint',
+    marker: 'state.json',
+    files: [HYPERNET_WEIGHTS, 'optimizer.safetensors', 'state.json'],
+  };
   const save = () =>
-    writeDirectoryAtomic(ckptDir, (tmp) => {
-      writeSafetensors(path.join(tmp, HYPERNET_WEIGHTS), hypernetTensors(hn));
-      const state = optimizer.getState();
-      const moments = new Map<string, NamedTensor>();
-      for (const [name, v] of params) {
-        moments.set(`${name}.m`, { data: state.moments[name]!.m, shape: [...v.shape] });
-        moments.set(`${name}.v`, { data: state.moments[name]!.v, shape: [...v.shape] });
-      }
-      writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
-      writeJsonAtomic(path.join(tmp, 'state.json'), {
-        step: stepDone,
-        optimizerStep: state.step,
-        fingerprint,
-      });
-    });
+    writeDirectoryAtomic(
+      ckptDir,
+      (tmp) => {
+        writeSafetensors(path.join(tmp, HYPERNET_WEIGHTS), hypernetTensors(hn));
+        const state = optimizer.getState();
+        const moments = new Map<string, NamedTensor>();
+        for (const [name, v] of params) {
+          moments.set(`${name}.m`, { data: state.moments[name]!.m, shape: [...v.shape] });
+          moments.set(`${name}.v`, { data: state.moments[name]!.v, shape: [...v.shape] });
+        }
+        writeSafetensors(path.join(tmp, 'optimizer.safetensors'), moments);
+        writeJsonAtomic(path.join(tmp, 'state.json'), {
+          step: stepDone,
+          optimizerStep: state.step,
+          fingerprint,
+        });
+      },
+      { kind: checkpointKind },
+    );
   let stepDone = start;
   const lmSteps = Math.max(1, steps - identitySteps);
   for (let s = start; s < steps; s++) {
@@ -241,15 +257,18 @@ export async function trainHypernet(
   }
   save();
   if (stepDone === steps) {
-    writeDirectoryAtomic(path.join(outDir, 'hypernet'), (tmp) =>
-      writeHypernet(tmp, hn, {
-        steps,
-        identitySteps,
-        batchSize,
-        blockSize,
-        seed,
-        sigma: options.sigma ?? 'sampled',
-      }),
+    writeDirectoryAtomic(
+      path.join(outDir, 'hypernet'),
+      (tmp) =>
+        writeHypernet(tmp, hn, {
+          steps,
+          identitySteps,
+          batchSize,
+          blockSize,
+          seed,
+          sigma: options.sigma ?? 'sampled',
+        }),
+      { kind: { name: 'hypernetwork', marker: HYPERNET_META, files: [HYPERNET_META, HYPERNET_WEIGHTS] } },
     );
   }
   optimizer.dispose();

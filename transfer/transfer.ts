@@ -7,11 +7,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { saveModel } from '../model/io.js';
+import { MODEL_OUTPUT, saveModel } from '../model/io.js';
 import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
-import { writeDirectoryAtomic, writeJsonAtomic } from '../utils/fs.js';
+import { writeDirectoryAtomic } from '../utils/atomic-directory.js';
+import { writeJsonAtomic } from '../utils/fs.js';
 import { DEFAULT_MAX_PIECES, type Decomposition, decomposeVocabulary } from './decompose.js';
 import { type HeuristicMethod, type InitResult, initEmbeddings, type Matrix } from './heuristics.js';
 import { TransferError } from './surface.js';
@@ -161,9 +162,14 @@ export function saveTransferred(
   if (!options.overwrite && fs.existsSync(dir) && fs.readdirSync(dir).length > 0) {
     throw new TransferError(`${dir} exists and is not empty; choose another output directory`);
   }
-  writeDirectoryAtomic(dir, (tmp) => {
-    saveModel(model, tmp);
-    tokenizer.savePretrained(path.join(tmp, 'tokenizer'));
-    writeJsonAtomic(path.join(tmp, TRANSFER_REPORT_FILE), report);
-  });
+  const kind = { ...MODEL_OUTPUT, files: [...MODEL_OUTPUT.files, 'tokenizer', TRANSFER_REPORT_FILE] };
+  writeDirectoryAtomic(
+    dir,
+    (tmp) => {
+      saveModel(model, tmp);
+      tokenizer.savePretrained(path.join(tmp, 'tokenizer'));
+      writeJsonAtomic(path.join(tmp, TRANSFER_REPORT_FILE), report);
+    },
+    { kind, overwrite: options.overwrite },
+  );
 }

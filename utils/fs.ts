@@ -19,7 +19,8 @@ export class FileError extends Error {
   }
 }
 
-function temporarySibling(target: string): string {
+/** A hidden, unique name next to `target` for writing it (`.NAME.PID.HEX.tmp`). */
+export function temporarySibling(target: string): string {
   return path.join(
     path.dirname(target),
     `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
@@ -36,27 +37,6 @@ export function writeFileAtomic(file: string, data: string | NodeJS.ArrayBufferV
   } catch (error) {
     fs.rmSync(tmp, { force: true });
     throw error;
-  }
-}
-
-/**
- * Builds a directory through `write(tmp)` in a temporary sibling of `dir`, then swaps it into place (the
- * previous contents are removed only after the new directory is in place), so a failed or interrupted run
- * never leaves a directory that looks complete.
- */
-export function writeDirectoryAtomic(dir: string, write: (tmp: string) => void): void {
-  const target = path.resolve(dir);
-  const tmp = temporarySibling(target);
-  const old = `${tmp}.old`;
-  fs.mkdirSync(tmp, { recursive: true });
-  try {
-    write(tmp);
-    const replacing = fs.existsSync(target);
-    if (replacing) fs.renameSync(target, old);
-    fs.renameSync(tmp, target);
-    if (replacing) fs.rmSync(old, { recursive: true, force: true });
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 

@@ -453,7 +453,7 @@ export class BPETokenizer extends BaseTokenizer {
    * Writes `tokenizer.json`, `vocab.json`, `merges.txt` and, last, `tokenizer_config.json`; rank-mode
    * tokenizers also write their ranks as `tokenizer.tiktoken` and reload from them.
    */
-  savePretrained(dir: string): void {
+  protected writeFiles(dir: string): void {
     const files: BPEFiles & { merges: Merge[] } = {
       vocab: this.#ordinary,
       merges: this.#mergesForExport(),

@@ -5,8 +5,10 @@
  * same documents. The CLI's `tokenizers create-*` commands and the ByteSpan pipeline call these.
  */
 import * as path from 'node:path';
-import { writeDirectoryAtomic, writeFileAtomic } from '../../utils/fs.js';
+import { writeDirectoryAtomic } from '../../utils/atomic-directory.js';
+import { writeFileAtomic } from '../../utils/fs.js';
 import { createProgress } from '../../utils/progress.js';
+import { TOKENIZER_OUTPUT } from '../base.js';
 import { BPETokenizer } from '../bpe/tokenizer.js';
 import { trainBPE } from '../bpe/trainer.js';
 import { BYTE_TO_CHAR } from '../byte-unicode.js';
@@ -58,11 +60,20 @@ function loadCorpus(predictions: string | CueCorpus, cues: readonly CueName[]): 
   return typeof predictions === 'string' ? readCueCorpus(predictions, cues) : predictions;
 }
 
+/** Saves `tokenizer` as `dir` with the files `extra` adds, all in one directory swap. */
 function save(tokenizer: ByteSpanTokenizer | BPETokenizer, dir: string, extra?: (tmp: string) => void): void {
-  writeDirectoryAtomic(dir, (tmp) => {
-    tokenizer.savePretrained(tmp);
-    extra?.(tmp);
-  });
+  if (extra === undefined) {
+    tokenizer.savePretrained(dir);
+    return;
+  }
+  writeDirectoryAtomic(
+    dir,
+    (tmp) => {
+      tokenizer.savePretrained(tmp);
+      extra(tmp);
+    },
+    { kind: TOKENIZER_OUTPUT },
+  );
 }
 
 /** ByteSpan (monotonic / combined) or BPE-WP tokenizers, one per size. */

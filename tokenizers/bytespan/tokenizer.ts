@@ -397,13 +397,12 @@ export class ByteSpanTokenizer extends BaseTokenizer {
    * Writes `tokenizer.json` (HF WordPiece, loadable by the `tokenizers` library with identical ids),
    * `vocab.json`, `special_tokens_map.json` and, last, `tokenizer_config.json`; each file atomically.
    */
-  savePretrained(dir: string): void {
+  protected writeFiles(dir: string): void {
     if (this.unkToken === null) {
       throw new Error(
         'cannot save a WordPiece tokenizer.json without an unk token (HF requires one); set unkToken',
       );
     }
-    fs.mkdirSync(dir, { recursive: true });
     writeJsonAtomic(path.join(dir, TOKENIZER_JSON_FILE), wordPieceTokenizerJson(this.#fileData()));
     writeJsonAtomic(path.join(dir, VOCAB_FILE), Object.fromEntries(this.#ids));
     const map: Record<string, string> = {};

@@ -224,7 +224,7 @@ export class UnigramTokenizer extends BaseTokenizer {
     };
   }
 
-  savePretrained(dir: string): void {
+  protected writeFiles(dir: string): void {
     writeJsonAtomic(path.join(dir, UNIGRAM_JSON_FILE), this.toHuggingFaceJson());
     writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
       ...this.baseConfig(),
