@@ -1,17 +1,39 @@
 /** `cleangpt train | generate | eval`: language models on TensorFlow.js (loaded only by these commands). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { BaseTokenizer } from '../index.js';
 import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import {
   backendOption,
+  fraction,
   integerAtLeast,
   invalidUtf8Option,
   invalidUtf8Policy,
+  overwriteOption,
   positiveNumber,
   quietOption,
 } from './options.js';
+
+/** A word of a command line as a POSIX shell needs it (for the resume hint). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `--temperature`: finite and ≥ 0 (0 = greedy). */
+function temperature(value: string): number {
+  const x = Number(value);
+  if (!(Number.isFinite(x) && x >= 0))
+    throw new InvalidArgumentError(`expected a finite number >= 0 (0 = greedy), got "${value}"`);
+  return x;
+}
+
+/** `--min-p`: in [0, 1). */
+function minP(value: string): number {
+  const x = Number(value);
+  if (!(x >= 0 && x < 1)) throw new InvalidArgumentError(`expected a number in [0, 1), got "${value}"`);
+  return x;
+}
 
 function registerTrain(program: Command): void {
   program
@@ -50,6 +72,9 @@ function registerTrain(program: Command): void {
     .addOption(threadsOption())
     .addOption(invalidUtf8Option())
     .option('--resume', 'continue from OUT/checkpoint')
+    .addOption(
+      overwriteOption('start afresh in an --out that holds a previous run (replaces only its files)'),
+    )
     .addOption(quietOption('no progress bars'))
     .action(async (o) => {
       const {
@@ -96,14 +121,16 @@ function registerTrain(program: Command): void {
           `--vocab-size applies to a tokenizer trained on --data (${listTrainableTokenizers().join(', ')}), not to ${o.tokenizer}`,
         );
       } else tokenizer = resolveTokenizer(o.tokenizer);
+      // The first Ctrl-C stops after the current step with a checkpoint. The handler is then gone, so a
+      // second Ctrl-C gets the default action: the process ends at once, even inside a step.
       const controller = new AbortController();
       process.once('SIGINT', () => {
         console.error(
-          '\ncleangpt: stopping after this step and writing a checkpoint (Ctrl-C again to abort)',
+          '\ncleangpt: stopping after this step and writing a checkpoint (Ctrl-C again to quit at once)',
         );
         controller.abort();
       });
-      const { final, outDir } = await trainLanguageModel({
+      const { final, outDir, interrupted, trainer } = await trainLanguageModel({
         config,
         trainer: o.trainer,
         tokenizer,
@@ -117,9 +144,19 @@ function registerTrain(program: Command): void {
         seed: o.seed,
         invalidUtf8: invalidUtf8Policy(o),
         resume: o.resume === true,
+        overwrite: o.overwrite === true,
         signal: controller.signal,
         progress: o.quiet !== true,
       });
+      if (interrupted) {
+        const again = process.argv.slice(2).filter((a) => a !== '--resume' && a !== '--overwrite');
+        console.error(
+          `cleangpt: interrupted at step ${trainer.state.step}; checkpoint in ${path.join(outDir, 'checkpoint')}\n` +
+            `resume with: cleangpt ${[...again, '--resume'].map(shellWord).join(' ')}`,
+        );
+        process.exitCode = 130;
+        return;
+      }
       if (final !== null) {
         console.log(
           `validation loss ${final.loss.toFixed(4)}, perplexity ${final.perplexity.toFixed(2)}, bits per byte ${final.bitsPerByte?.toFixed(4) ?? 'n/a'}`,
@@ -138,9 +175,10 @@ function registerGenerate(program: Command): void {
     .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
     .requiredOption('--prompt <text>', 'prompt text')
     .option('--max-new-tokens <n>', 'tokens to generate', integerAtLeast(0), 50)
-    .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number, 0.8)
+    .option('--temperature <x>', 'sampling temperature, finite, >= 0 (0 = greedy)', temperature, 0.8)
     .option('--top-k <n>', 'keep the k most likely tokens', integerAtLeast(1))
-    .option('--top-p <x>', 'nucleus mass', Number)
+    .option('--top-p <x>', 'nucleus mass in (0, 1]', fraction)
+    .option('--min-p <x>', 'drop tokens below this fraction of the best one, in [0, 1)', minP)
     .option('--seed <n>', 'sampling seed', integerAtLeast(0), 0)
     .addOption(backendOption())
     .addOption(runtimeOption())
@@ -158,6 +196,7 @@ function registerGenerate(program: Command): void {
         temperature: o.temperature,
         topK: o.topK ?? null,
         topP: o.topP ?? null,
+        minP: o.minP ?? null,
         seed: o.seed,
         onToken: ({ text }: { text: string }) => process.stdout.write(text),
       };
@@ -173,7 +212,12 @@ function registerEval(program: Command): void {
     .description('loss, perplexity and bits per byte of a trained model on text files')
     .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
     .requiredOption('--data <files...>', 'text files to evaluate on')
-    .option('--batch-size <n>', 'sequences per batch', integerAtLeast(1), 8)
+    .option('--batch-size <n>', 'windows per forward pass', integerAtLeast(1), 8)
+    .option(
+      '--stride <n>',
+      'distance between windows; smaller gives each token more context (default: the block size)',
+      integerAtLeast(1),
+    )
     .addOption(backendOption())
     .addOption(runtimeOption())
     .addOption(threadsOption())
@@ -181,7 +225,10 @@ function registerEval(program: Command): void {
       const { evaluateOnFiles, loadTokenizer } = await import('../index.js');
       const model = await loadInferenceModel(o, 'score');
       const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
-      const result = await evaluateOnFiles(model, tokenizer, o.data, { batchSize: o.batchSize });
+      const result = await evaluateOnFiles(model, tokenizer, o.data, {
+        batchSize: o.batchSize,
+        stride: o.stride,
+      });
       console.log(JSON.stringify(result));
     });
 }

@@ -60,7 +60,10 @@ export function writeModelFiles(model: WeightedModel, dir: string): void {
   writeJsonAtomic(path.join(dir, CONFIG_FILE), model.config.toJSON());
 }
 
-/** Copies weights into `model`; throws one error listing every missing, unexpected or mis-shaped tensor. */
+/**
+ * Copies weights into `model`; throws one error listing every missing, unexpected, mis-shaped or
+ * non-finite tensor (NaN weights would otherwise give empty generations and null metrics).
+ */
 export function loadWeights(
   model: Pick<WeightedModel, 'namedParameters'>,
   tensors: Map<string, NamedTensor>,
@@ -77,9 +80,13 @@ export function loadWeights(
   }
   for (const [name, tensor] of tensors)
     if (!expected.has(name)) problems.push(`unexpected ${name} [${tensor.shape}]`);
+  for (const [name, tensor] of tensors) {
+    const at = tensor.data.findIndex((x) => !Number.isFinite(x));
+    if (at >= 0) problems.push(`${name} holds a non-finite value (${tensor.data[at]} at index ${at})`);
+  }
   if (problems.length > 0) {
     throw new ModelError(
-      `${source}: weights do not match the model (${problems.length} problem(s)):\n  - ${problems.join('\n  - ')}`,
+      `${source}: the weights cannot be loaded into the model (${problems.length} problem(s)):\n  - ${problems.join('\n  - ')}`,
     );
   }
   for (const [name, variable] of expected) {

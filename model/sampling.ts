@@ -5,7 +5,8 @@
  *
  * Rules (the port's normative semantics): filters apply in the order temperature → repetition penalty →
  * top-k → top-p → min-p; inputs are never mutated; candidate order is by logit descending with ties broken
- * by ascending token id; temperature ≤ 0 means greedy; every draw comes from a seeded generator.
+ * by ascending token id; temperature 0 means greedy; every draw comes from a seeded generator. Parameters
+ * outside their ranges (checkSamplingOptions) and NaN logits are errors, never a silent EOS.
  */
 
 /** A uniform [0, 1) generator (mulberry32): small, fast and reproducible across platforms. */
@@ -23,7 +24,7 @@ export function createRng(seed: number): Rng {
 }
 
 export interface SamplingOptions {
-  /** ≤ 0 selects the arg-max (greedy). Default 1. */
+  /** Finite and ≥ 0; 0 selects the arg-max (greedy), as does one so small the scaled logits overflow. Default 1. */
   temperature?: number;
   /** Keep the k most likely tokens (clamped to the vocabulary). */
   topK?: number | null;
@@ -38,6 +39,21 @@ export interface SamplingOptions {
   minP?: number | null;
   /** > 1 discourages tokens already present in `previous` (CTRL rule: divide positive logits, multiply negative). */
   repetitionPenalty?: number;
+}
+
+/** Throws a RangeError naming the first sampling parameter outside its range. */
+export function checkSamplingOptions(options: SamplingOptions): void {
+  const { temperature, topK, topP, minP, repetitionPenalty } = options;
+  const bad = (name: string, value: unknown, range: string): never => {
+    throw new RangeError(`${name} must be ${range}, got ${value}`);
+  };
+  if (temperature !== undefined && !(Number.isFinite(temperature) && temperature >= 0))
+    bad('temperature', temperature, 'a finite number ≥ 0 (0 = greedy)');
+  if (topK != null && !(Number.isInteger(topK) && topK >= 1)) bad('topK', topK, 'an integer ≥ 1');
+  if (topP != null && !(topP > 0 && topP <= 1)) bad('topP', topP, 'in (0, 1]');
+  if (minP != null && !(minP >= 0 && minP < 1)) bad('minP', minP, 'in [0, 1)');
+  if (repetitionPenalty !== undefined && !(Number.isFinite(repetitionPenalty) && repetitionPenalty > 0))
+    bad('repetitionPenalty', repetitionPenalty, 'a finite number > 0');
 }
 
 /** Index of the largest value; the first one on ties. */
@@ -100,25 +116,28 @@ function topKOrder(row: Float32Array, k: number): Int32Array {
 
 /**
  * The filtered, temperature-scaled logits of one row: removed tokens are −∞. A new array is returned.
- * With temperature ≤ 0 only the arg-max survives.
+ * With temperature 0 only the arg-max survives.
  */
 export function filterLogits(
   logits: Float32Array,
   options: SamplingOptions = {},
   previous?: ArrayLike<number>,
 ): Float32Array {
+  checkSamplingOptions(options);
   const V = logits.length;
   const temperature = options.temperature ?? 1;
   const row = new Float32Array(logits);
+  for (let i = 0; i < V; i++)
+    if (Number.isNaN(row[i]!)) throw new RangeError(`logit ${i} is NaN (the model's weights or inputs hold NaN)`);
   const penalty = options.repetitionPenalty ?? 1;
   if (penalty !== 1 && previous !== undefined) {
-    if (!(penalty > 0)) throw new Error(`repetitionPenalty must be > 0, got ${penalty}`);
     const seen = new Set<number>();
     for (let i = 0; i < previous.length; i++) seen.add(previous[i]!);
     for (const id of seen)
       if (id >= 0 && id < V) row[id] = row[id]! > 0 ? row[id]! / penalty : row[id]! * penalty;
   }
-  if (temperature <= 0) {
+  // A temperature so small that the best logit overflows has the arg-max as its limit.
+  if (temperature === 0 || !Number.isFinite(row[argmax(row)]! / temperature)) {
     const best = argmax(row);
     row.fill(Number.NEGATIVE_INFINITY);
     row[best] = 0;
@@ -127,8 +146,7 @@ export function filterLogits(
   if (temperature !== 1) for (let i = 0; i < V; i++) row[i] = row[i]! / temperature;
 
   if (options.topK != null) {
-    if (!(options.topK >= 1)) throw new Error(`topK must be ≥ 1, got ${options.topK}`);
-    const k = Math.min(Math.floor(options.topK), V);
+    const k = Math.min(options.topK, V);
     const best = topKOrder(row, k);
     if ((options.topKMode ?? 'threshold') === 'threshold') {
       const kth = row[best[k - 1]!]!;
@@ -185,7 +203,7 @@ export function sampleToken(
   previous?: ArrayLike<number>,
 ): number {
   const filtered = filterLogits(logits, options, previous);
-  if ((options.temperature ?? 1) <= 0) return argmax(filtered);
+  if ((options.temperature ?? 1) === 0) return argmax(filtered);
   const probs = softmax(filtered);
   const u = rng();
   let acc = 0;
