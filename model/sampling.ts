@@ -136,8 +136,8 @@ export function filterLogits(
     for (const id of seen)
       if (id >= 0 && id < V) row[id] = row[id]! > 0 ? row[id]! / penalty : row[id]! * penalty;
   }
-  // A temperature so small that the best logit overflows has the arg-max as its limit.
-  if (temperature === 0 || !Number.isFinite(row[argmax(row)]! / temperature)) {
+  // A temperature so small that the best scaled logit overflows float32 has the arg-max as its limit.
+  if (temperature === 0 || !Number.isFinite(Math.fround(row[argmax(row)]! / temperature))) {
     const best = argmax(row);
     row.fill(Number.NEGATIVE_INFINITY);
     row[best] = 0;

@@ -8,6 +8,7 @@ import {
   samplingRegistry,
   softmax,
 } from '../inference/sampling.js';
+import { sampleToken } from '../model/sampling.js';
 
 const logits = Float32Array.from([2, 1, 3, 0.5, 3, -1]); // ids 2 and 4 tie for the top
 
@@ -28,7 +29,36 @@ describe('filters', () => {
     expect(support(filterLogits(probs, { topP: 0.6 }))).toEqual([0, 1]);
     expect(support(filterLogits(probs, { topP: 0.81 }))).toEqual([0, 1, 2]);
     expect(support(filterLogits(probs, { topP: 1 }))).toEqual([0, 1, 2, 3]);
-    expect(support(filterLogits(probs, { topP: 0 }))).toEqual([0]);
+  });
+
+  test('parameters outside their ranges are errors naming the parameter (issue 13)', () => {
+    const row = Float32Array.from([1, 2, 3]);
+    const cases: Array<[object, RegExp]> = [
+      [{ temperature: Number.NaN }, /temperature must be a finite number ≥ 0 \(0 = greedy\), got NaN/],
+      [{ temperature: -1 }, /temperature must be/],
+      [{ temperature: Number.POSITIVE_INFINITY }, /temperature must be/],
+      [{ topP: -1 }, /topP must be in \(0, 1\], got -1/],
+      [{ topP: 0 }, /topP must be in \(0, 1\], got 0/],
+      [{ topP: Number.NaN }, /topP must be in \(0, 1\], got NaN/],
+      [{ topP: 1.5 }, /topP must be/],
+      [{ topK: 0 }, /topK must be an integer ≥ 1, got 0/],
+      [{ topK: 2.5 }, /topK must be an integer ≥ 1/],
+      [{ minP: 1 }, /minP must be in \[0, 1\), got 1/],
+      [{ minP: -0.1 }, /minP must be/],
+      [{ repetitionPenalty: 0 }, /repetitionPenalty must be a finite number > 0/],
+    ];
+    for (const [options, message] of cases) expect(() => filterLogits(row, options)).toThrow(message);
+  });
+
+  test('a temperature so small that the logits overflow samples the arg-max; NaN logits are an error', () => {
+    const row = Float32Array.from([0.5, 2, -3, 1]);
+    for (const temperature of [1e-39, 1e-45, Number.MIN_VALUE]) {
+      expect(support(filterLogits(row, { temperature }))).toEqual([1]);
+      expect(sampleToken(row, { temperature }, createRng(1))).toBe(1);
+    }
+    const negative = Float32Array.from([-5, -2, -9]); // max / T → −∞ for a tiny T
+    expect(sampleToken(negative, { temperature: 1e-45 }, createRng(1))).toBe(1);
+    expect(() => filterLogits(Float32Array.from([0, Number.NaN]), {})).toThrow(/logit 1 is NaN/);
   });
 
   test('top-p support always reaches mass p (property)', () => {
