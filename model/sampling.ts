@@ -128,7 +128,8 @@ export function filterLogits(
   const temperature = options.temperature ?? 1;
   const row = new Float32Array(logits);
   for (let i = 0; i < V; i++)
-    if (Number.isNaN(row[i]!)) throw new RangeError(`logit ${i} is NaN (the model's weights or inputs hold NaN)`);
+    if (Number.isNaN(row[i]!))
+      throw new RangeError(`logit ${i} is NaN (the model's weights or inputs hold NaN)`);
   const penalty = options.repetitionPenalty ?? 1;
   if (penalty !== 1 && previous !== undefined) {
     const seen = new Set<number>();

@@ -531,7 +531,9 @@ export abstract class TransformerModel {
           }
           const logits = last.subarray(b * this.vocabSize, (b + 1) * this.vocabSize);
           if (logits.some(Number.isNaN))
-            throw new ModelError(`the logits of row ${b} at generation step ${step} are NaN: the weights hold NaN or ∞`);
+            throw new ModelError(
+              `the logits of row ${b} at generation step ${step} are NaN: the weights hold NaN or ∞`,
+            );
           const next =
             sampler === undefined
               ? sampleToken(logits, options, rngs[b]!, sequences[b])
