@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { Tokenizer as HFTokenizer } from 'tokenizers';
 import { bytesToDisplay } from '../tokenizers/byte-unicode.js';
-import { loadTokenizer } from '../tokenizers/registry.js';
+import { loadTokenizer, trainTokenizer } from '../tokenizers/registry.js';
 import { UnigramModel } from '../tokenizers/unigram/model.js';
 import { UnigramTokenizer } from '../tokenizers/unigram/tokenizer.js';
 import { digamma, trainUnigram } from '../tokenizers/unigram/trainer.js';
@@ -119,6 +119,17 @@ test('single bytes with a vanishing expected count keep finite scores (regressio
   const { tokenizer } = trainUnigram([kjv.slice(420_000, 510_000)], { vocabSize: 1536 });
   expect(tokenizer.vocabSize).toBe(1536);
   expect(tokenizer.scores.every(Number.isFinite)).toBe(true);
+});
+
+test('trains by type through the registry (cleangpt train --tokenizer unigram)', async () => {
+  const documents = async function* () {
+    yield [kjv.slice(0, 30_000)];
+    yield [kjv.slice(30_000, 60_000)];
+  };
+  const tokenizer = await trainTokenizer('unigram', { documents, vocabSize: 400 });
+  expect(tokenizer).toBeInstanceOf(UnigramTokenizer);
+  expect(tokenizer.vocabSize).toBe(400);
+  await expect(trainTokenizer('unigram', { documents })).rejects.toThrow(/needs a vocabulary size/);
 });
 
 test('digamma matches known values', () => {

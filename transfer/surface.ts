@@ -1,18 +1,13 @@
 /**
  * Byte surfaces of a tokenizer's vocabulary and its model applied to raw bytes: the two views tokenizer
- * transfer needs (spec zett §2–3). Every project tokenizer already shares one byte convention, so the
- * canonicalisation of the reference reduces to reading each token's bytes:
- *   BPE / GPT-2  the token's bytes;       byte        the byte (ids 0–255);
- *   character    the code point's UTF-8;  ByteSpan    the entry's bytes, a `##` continuation marker removed;
- *   Unigram      the piece's bytes.
+ * transfer needs (spec zett §2–3). Every project tokenizer already shares one byte convention and reports
+ * each token's exact bytes (`tokenBytes`: a ByteSpan `##` continuation without its marker, a character's
+ * UTF-8), so the canonicalisation of the reference reduces to reading them; no vocabulary is edited.
  * Special tokens have no surface (null); they are matched by role instead.
  */
 import type { BaseTokenizer, SpecialTokenName } from '../tokenizers/base.js';
 import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
-import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
-import { displayToBytes } from '../tokenizers/byte-unicode.js';
 import { ByteSpanTokenizer } from '../tokenizers/bytespan/tokenizer.js';
-import { CharacterTokenizer } from '../tokenizers/character.js';
 import { UnigramTokenizer } from '../tokenizers/unigram/tokenizer.js';
 
 export class TransferError extends Error {
@@ -22,35 +17,17 @@ export class TransferError extends Error {
   }
 }
 
-const utf8 = new TextEncoder();
 // A token with several roles (GPT-2's <|endoftext|>) is matched by the first: eos before bos and pad.
 const ROLES: SpecialTokenName[] = ['eosToken', 'bosToken', 'padToken', 'unkToken'];
 
-/** Bytes of every id (null for specials and ids with no text). */
+/** Bytes of every id (null for specials and ids with no bytes). */
 export function tokenSurfaces(tokenizer: BaseTokenizer): Array<Uint8Array | null> {
   const specials = new Set(tokenizer.allSpecialIds);
-  const n = tokenizer.vocabSize;
-  const out: Array<Uint8Array | null> = new Array(n).fill(null);
-  const type = (tokenizer.constructor as typeof BaseTokenizer).tokenizerType;
-  for (let id = 0; id < n; id++) {
-    if (specials.has(id)) continue;
-    if (tokenizer instanceof BPETokenizer) out[id] = tokenizer.vocab.get(id) ?? null;
-    else if (tokenizer instanceof UnigramTokenizer) out[id] = tokenizer.tokenBytes(id);
-    else if (tokenizer instanceof ByteLevelTokenizer) out[id] = id < 256 ? Uint8Array.of(id) : null;
-    else if (tokenizer instanceof CharacterTokenizer) {
-      const token = tokenizer.idToToken(id);
-      out[id] = token === undefined ? null : utf8.encode(token);
-    } else if (tokenizer instanceof ByteSpanTokenizer) {
-      const bytes = displayToBytes(tokenizer.idToToken(id)!);
-      const continuation = bytes.length > 2 && bytes[0] === 0x23 && bytes[1] === 0x23;
-      out[id] = continuation ? bytes.subarray(2) : bytes;
-    } else {
-      throw new TransferError(
-        `tokenizer type "${type}" has no byte surface for its tokens; transfer supports bpe, gpt2, unigram, byte, character and bytespan`,
-      );
-    }
-  }
-  return out;
+  return Array.from({ length: tokenizer.vocabSize }, (_, id) => {
+    if (specials.has(id)) return null;
+    const bytes = tokenizer.tokenBytes(id);
+    return bytes === null || bytes.length === 0 ? null : bytes;
+  });
 }
 
 /** The special role (eos, bos, pad, unk) of each special id, first role wins. */

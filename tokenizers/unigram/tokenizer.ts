@@ -20,7 +20,9 @@ import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
 import { pieceEnd } from '../bpe/scan.js';
 import { bytesToDisplay, displayToBytes } from '../byte-unicode.js';
 import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import type { TokenizerTrainingData } from '../training.js';
 import { UnigramError, UnigramModel } from './model.js';
+import { trainUnigram } from './trainer.js';
 
 export const UNIGRAM_JSON_FILE = 'tokenizer.json';
 const END_OF_TEXT = '<|endoftext|>';
@@ -230,6 +232,16 @@ export class UnigramTokenizer extends BaseTokenizer {
       ...this.baseConfig(),
       special_tokens: [...this.#specials.keys()],
     });
+  }
+
+  /** EM training on the documents (`cleangpt train --tokenizer unigram --vocab-size N`). */
+  static async train(data: TokenizerTrainingData): Promise<UnigramTokenizer> {
+    if (data.vocabSize === undefined) {
+      throw new UnigramError('training a Unigram tokenizer needs a vocabulary size (vocabSize; --vocab-size)');
+    }
+    const texts: string[] = [];
+    for await (const document of data.documents()) texts.push([...document].join(''));
+    return trainUnigram(texts, { vocabSize: data.vocabSize, specialTokens: [END_OF_TEXT] }).tokenizer;
   }
 
   static fromPretrained(dir: string): UnigramTokenizer {
