@@ -9,6 +9,8 @@ import { registerExportCommands } from './export.js';
 import { registerExtractCommands } from './extract.js';
 import { registerModelCommands } from './model.js';
 import { registerTokenizerCommands } from './tokenizers.js';
+import { registerTransferCommands } from './transfer.js';
+import { registerUnigramCommands } from './unigram.js';
 
 export function createProgram(): Command {
   const program = new Command();
@@ -17,15 +19,20 @@ export function createProgram(): Command {
     .description(
       'Tokenizer and small-language-model research: train tokenizers and transformers, sample, analyse.',
     )
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // A group's options come before its subcommand (`transfer --model …` vs `transfer train-hypernet --model …`).
+    .enablePositionalOptions();
 
   program.commandsGroup('Tokenizers:');
-  registerByteSpanCommands(registerTokenizerCommands(program));
+  const tokenizers = registerTokenizerCommands(program);
+  registerByteSpanCommands(tokenizers);
+  registerUnigramCommands(tokenizers);
   program.commandsGroup('Analysis:');
   registerAnalyzeCommands(program);
   program.commandsGroup('Language models:');
   registerModelCommands(program);
   registerExportCommands(program);
+  registerTransferCommands(program);
   program.commandsGroup('ByteSpan cues:');
   registerExtractCommands(program);
   return program;
