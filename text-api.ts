@@ -4,7 +4,7 @@
  * index.ts re-exports all of it; the CLI imports it alone for commands that never touch a model, so they
  * start without loading TensorFlow.js.
  */
-export { TokenByteLengths, type TokenizedText, wordByteBounds } from './analysis/alignment.js';
+export { pretokenByteBounds, TokenByteLengths, type TokenizedText } from './analysis/alignment.js';
 export {
   type CorpusMetrics,
   evaluateCorpus,

@@ -2,10 +2,10 @@
  * Tokens matched to the text they came from, in UTF-8 byte offsets: each token's byte length, the byte
  * bounds of the words, and each token's end offset. Texts are tokenized whole (no per-word re-tokenization
  * with spurious prefix spaces), so multi-byte scripts and display markers (`Ġ`, `##`) never shift the
- * alignment. A "word" is a maximal run of non-whitespace characters (`/\S+/u`).
+ * alignment. A "word" is a GPT-2 pre-token, as the reference counts words (bytespan-reference.md §13).
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
-import { codePointClass, SPACE } from '../tokenizers/bpe/scan.js';
+import { gpt2PreTokenizer } from '../tokenizers/pre-tokenizers/pre-tokenizer.js';
 import { utf8Length } from '../tokenizers/utf8-length.js';
 
 const utf8 = new TextEncoder();
@@ -90,34 +90,28 @@ export function encodeWithEnds(
 }
 
 export interface WordBounds {
-  /** Byte offsets of the whitespace-separated words: [start₀, end₀, start₁, end₁, …]. */
+  /** Byte offsets of the words (GPT-2 pre-tokens): [start₀, end₀, start₁, end₁, …]. */
   bounds: Uint32Array;
   /** UTF-8 length of the whole text. */
   bytes: number;
 }
 
 /**
- * Words (maximal runs of non-`\s` characters) of `text` as UTF-8 byte offsets, in one pass over the code
- * units (no regex, one allocation).
+ * The words of `text` as bytespan-reference.md §13 counts them: its GPT-2 pre-tokens (the leading space
+ * belongs to the word after it; runs of whitespace are pre-tokens too), as UTF-8 byte offsets.
  */
-export function wordByteBounds(text: string): WordBounds {
-  const bounds = new Uint32Array(text.length + 1);
+export function pretokenByteBounds(text: string): WordBounds {
+  const n = text.length;
+  const bounds = new Uint32Array(2 * n);
   let k = 0;
   let byteAt = 0;
-  let runStart = 0;
-  let inWord = false;
-  for (let i = 0; i < text.length; i++) {
-    // Every \s character is in the BMP and surrogates are not \s, so no run boundary splits a pair.
-    const space = codePointClass(text.charCodeAt(i)) === SPACE;
-    if (space === inWord) {
-      byteAt += utf8Length(text, runStart, i);
-      runStart = i;
-      bounds[k++] = byteAt;
-    }
-    inWord = !space;
+  for (let i = 0; i < n; ) {
+    const end = gpt2PreTokenizer.pieceEnd(text, i, n);
+    bounds[k++] = byteAt;
+    byteAt += utf8Length(text, i, end);
+    bounds[k++] = byteAt;
+    i = end;
   }
-  byteAt += utf8Length(text, runStart, text.length);
-  if (inWord) bounds[k++] = byteAt;
   return { bounds: bounds.subarray(0, k), bytes: byteAt };
 }
 
@@ -127,7 +121,7 @@ export interface TokenizedText {
   ids: readonly number[];
   /** UTF-8 length of the text. */
   bytes: number;
-  /** Word bounds, as {@link wordByteBounds} gives them. */
+  /** Word bounds, as {@link pretokenByteBounds} gives them. */
   words: Uint32Array;
   /** End byte offset of each token; null when the tokens' bytes do not add up to the text's. */
   ends: ArrayLike<number> | null;
@@ -143,7 +137,7 @@ export function tokenizeAligned(
   text: string,
   lengths: TokenByteLengths,
 ): TokenizedText {
-  const { bounds, bytes } = wordByteBounds(text);
+  const { bounds, bytes } = pretokenByteBounds(text);
   const { ids, ends } = encodeWithEnds(tokenizer, text, bytes, lengths);
   return { text, ids, bytes, words: bounds, ends, aligned: true };
 }

@@ -96,14 +96,23 @@ export class TokenizerMetricsAccumulator extends MetricsAccumulator {
   }
 }
 
-/** Metrics of one corpus: texts as given, or a file read line by line (each non-empty line one text). */
+/** Metrics of one corpus: texts as given, or files by document (default) or by non-empty line. */
 export function evaluateCorpus(
   tokenizer: BaseTokenizer,
   corpus: CorpusInput,
-  options: { lengths?: TokenByteLengths; showProgress?: boolean; metrics?: readonly Metric[] } = {},
+  options: {
+    lengths?: TokenByteLengths;
+    showProgress?: boolean;
+    metrics?: readonly Metric[];
+    unit?: 'documents' | 'lines';
+  } = {},
 ): TokenizerMetricsAccumulator {
   const acc = new TokenizerMetricsAccumulator(tokenizer, corpus.name, options.lengths, options.metrics);
-  feedCorpus(acc, corpus, { showProgress: options.showProgress, label: `evaluating ${corpus.name}` });
+  feedCorpus(acc, corpus, {
+    showProgress: options.showProgress,
+    label: `evaluating ${corpus.name}`,
+    unit: options.unit,
+  });
   if (acc.bytes === 0) {
     if ('file' in corpus) throw new FileError(String(corpus.file), 'empty corpus: the file has no text');
     throw new Error(`${corpus.name}: empty corpus (no text to evaluate)`);
@@ -141,13 +150,20 @@ export function evaluateTokenizer(
     prefixSpace?: boolean;
     showProgress?: boolean;
     metrics?: readonly Metric[];
+    /** Files: one text per document (default) or per non-empty line. */
+    unit?: 'documents' | 'lines';
   } = {},
 ): TokenizerEvaluation {
   if (corpora.length === 0) throw new Error('no corpora given: pass at least one input');
   const metrics = options.metrics ?? registeredMetrics();
   const lengths = new TokenByteLengths(tokenizer);
   const accs = corpora.map((c) =>
-    evaluateCorpus(tokenizer, c, { lengths, showProgress: options.showProgress, metrics }),
+    evaluateCorpus(tokenizer, c, {
+      lengths,
+      showProgress: options.showProgress,
+      metrics,
+      unit: options.unit,
+    }),
   );
   const context: MetricContext = {
     ...accs[0]!.context,

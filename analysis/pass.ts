@@ -4,6 +4,7 @@
  * of a corpus merge exactly, so corpora can be measured in pieces and pooled.
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
+import { readDocumentsSync } from '../utils/corpus.js';
 import { createProgress } from '../utils/progress.js';
 import { fileSize, readLines } from '../utils/text-stream.js';
 import { TokenByteLengths, tokenizeAligned, tokenizeOnly } from './alignment.js';
@@ -66,7 +67,10 @@ export class MetricsAccumulator {
   }
 }
 
-/** Texts as given, or files read line by line (each non-empty line one text). */
+/**
+ * Texts as given, or files: each document of a file one text (a plain-text file is one document, a JSONL
+ * file one per record; newlines are text), or with `unit: 'lines'` each non-empty line.
+ */
 export type CorpusInput = { name: string } & (
   | { texts: Iterable<string> }
   | { file: string | readonly string[] }
@@ -79,13 +83,19 @@ export interface PassOptions {
   progressMinBytes?: number;
   /** Progress label (default: "measuring NAME"). */
   label?: string;
-  /** Stop after this many texts (non-empty lines). */
+  /** Stop after this many texts. */
   maxTexts?: number;
+  /**
+   * What one text of a file is: `documents` (default; the whole text of a plain-text file, each JSONL
+   * record, so token counts equal `encode(fileText).length`) or `lines` (each non-empty line, newlines
+   * not counted).
+   */
+  unit?: 'documents' | 'lines';
 }
 
 const PROGRESS_MIN_BYTES = 1 << 20;
 
-/** Feeds every text of `corpus` (every non-empty line of its files, in order) to `acc`; returns texts fed. */
+/** Feeds every text of `corpus` (documents or non-empty lines of its files, in order) to `acc`; returns texts fed. */
 export function feedCorpus(acc: MetricsAccumulator, corpus: CorpusInput, options: PassOptions = {}): number {
   const max = options.maxTexts ?? Number.POSITIVE_INFINITY;
   let fed = 0;
@@ -106,10 +116,15 @@ export function feedCorpus(acc: MetricsAccumulator, corpus: CorpusInput, options
   try {
     let done = 0;
     reading: for (const [i, file] of files.entries()) {
-      for (const line of readLines(file, (read) => bar.update(done + read))) {
+      const texts =
+        options.unit === 'lines'
+          ? readLines(file, (read) => bar.update(done + read))
+          : documentTexts(file, (read) => bar.update(done + read));
+      for (const text of texts) {
         if (fed >= max) break reading;
-        if (line.length === 0) continue;
-        acc.addText(line);
+        // An empty line, or a document of whitespace only (which the corpus reader skips too).
+        if (text.length === 0 || (options.unit !== 'lines' && text.trim().length === 0)) continue;
+        acc.addText(text);
         fed++;
       }
       done += sizes[i]!;
@@ -118,6 +133,17 @@ export function feedCorpus(acc: MetricsAccumulator, corpus: CorpusInput, options
     bar.stop();
   }
   return fed;
+}
+
+/** The documents of `file` as whole strings; `progress` gets the UTF-8 bytes read so far. */
+function* documentTexts(file: string, progress: (bytes: number) => void): Generator<string> {
+  let read = 0;
+  for (const document of readDocumentsSync(file)) {
+    const text = [...document].join('');
+    read += Buffer.byteLength(text, 'utf8');
+    progress(read);
+    yield text;
+  }
 }
 
 /** A fresh evaluation context for `tokenizer` (token byte lengths cached across every corpus). */

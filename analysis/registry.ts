@@ -8,10 +8,12 @@ import { bytesPerToken } from './metrics/bytes-per-token.js';
 import { coverage } from './metrics/coverage.js';
 import { fertility } from './metrics/fertility.js';
 import { morphScoreMetric } from './metrics/morph-score.js';
+import { bytesPerTokenReference, fertilityReference, propSplitReference } from './metrics/reference-mode.js';
 import { renyi } from './metrics/renyi.js';
 import { bytes, totalTokens, vocabSize, words } from './metrics/sizes.js';
 import { splitShare } from './metrics/split-share.js';
 import { typesUsed } from './metrics/types-used.js';
+import { unkCount } from './metrics/unk-count.js';
 
 export const metricRegistry = new Registry<Metric>({
   kind: 'metric',
@@ -46,6 +48,10 @@ for (const metric of [
   coverage,
   bytes,
   words,
+  unkCount,
   morphScoreMetric,
+  fertilityReference,
+  propSplitReference,
+  bytesPerTokenReference,
 ] as Metric[])
   registerMetric(metric);

@@ -205,6 +205,8 @@ export interface ComparisonOptions {
   showProgress?: boolean;
   /** Metrics to measure (default: every registered metric). */
   metrics?: readonly Metric[];
+  /** One text per document of each input (default: its whole text) or per non-empty line. */
+  unit?: 'documents' | 'lines';
 }
 
 /** Evaluates every tokenizer on every input and writes the report; returns the evaluations and report. */
@@ -221,6 +223,7 @@ export function compareTokenizers(
       morphItems,
       showProgress: options.showProgress,
       metrics: options.metrics,
+      unit: options.unit,
     }),
   );
   writeTokenizerReport(evaluations, options.outDir, options.inputs);

@@ -14,7 +14,7 @@ export class UnigramTally {
   tokens = 0;
   /** UTF-8 bytes of the texts (aligned passes only; line breaks of files excluded). */
   bytes = 0;
-  /** Whitespace-separated words (aligned passes only). */
+  /** Words: GPT-2 pre-tokens (aligned passes only). */
   words = 0;
   /** Texts whose tokens' bytes did not add up to the text's bytes (a lossy tokenizer, e.g. `<unk>`). */
   unalignedTexts = 0;

@@ -99,7 +99,7 @@ export class TokenUsageAnalyzer {
         progressMinBytes: PROGRESS_MIN_BYTES,
         maxTexts: max,
       };
-      feedCorpus(acc, { name: 'corpus', file: files }, { ...pass, label: 'analysing tokens' });
+      feedCorpus(acc, { name: 'corpus', file: files }, { ...pass, unit: 'lines', label: 'analysing tokens' });
       this.#tally = acc.tally;
       if (this.#tally.texts === 0) throw new FileError(files.join(', '), 'empty corpus: no non-empty lines');
     } else {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { BaseTokenizer } from '../text-api.js';
 import {
   collect,
@@ -22,6 +22,7 @@ interface AnalyzeOptions {
   morph?: string;
   reducedVocab?: number[];
   maxSamples?: number;
+  unit: 'documents' | 'lines';
   quiet?: boolean;
   out: string;
 }
@@ -53,6 +54,7 @@ async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
     tokenizers: named,
     inputs: opts.input,
     morphCsv: opts.morph,
+    unit: opts.unit,
     outDir: opts.out,
     showProgress: !opts.quiet,
   });
@@ -102,7 +104,15 @@ export function registerAnalyzeCommands(program: Command): void {
         .makeOptionMandatory(),
     )
     .addOption(
-      inputFilesOption('UTF-8 corpus files, read line by line (one per language for per-language metrics)'),
+      inputFilesOption('UTF-8 text or JSONL corpus files (one per language for per-language metrics)'),
+    )
+    .addOption(
+      new Option(
+        '--unit <unit>',
+        'comparison: one text per document (a text file whole, newlines included; a JSONL record) or per non-empty line',
+      )
+        .choices(['documents', 'lines'])
+        .default('documents'),
     )
     .option('--morph <csv>', 'MorphScore CSV with columns full_word, pt1, rest')
     .option(

@@ -94,10 +94,11 @@ describe('adding a metric is one object plus one registration', () => {
       outDir: out,
       showProgress: false,
     });
-    // byte tokenizer: "héllo world" is 12 bytes (é is two), "second line" 11: 22 code points, 23 tokens
+    // byte tokenizer on the whole file: "héllo world\n" is 13 bytes (é is two), "second line\n" 12: 24 code
+    // points, 25 tokens
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
-    expect(report.tokenizers[0].charsPerToken).toBeCloseTo(22 / 23, 12);
-    expect(report.tokenizers[0].perCorpus[0].charsPerToken).toBeCloseTo(22 / 23, 12);
+    expect(report.tokenizers[0].charsPerToken).toBeCloseTo(24 / 25, 12);
+    expect(report.tokenizers[0].perCorpus[0].charsPerToken).toBeCloseTo(24 / 25, 12);
     const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(md).toMatch(/\| tokens \| chars\/token \|/);
     expect(md).toContain(`| ${(22 / 23).toFixed(3)} |`);

@@ -65,19 +65,25 @@ test('analyze writes report.json with one entry per tokenizer, report.md and the
     expect(t.perCorpus.map((c: { name: string }) => c.name)).toEqual(['en', 'de']);
   }
   const byte = report.tokenizers[0];
-  // en: 26 bytes, 5 words; de: 16 bytes ("größer Häuser": ö, ß, ä take 2 bytes), 2 words
+  // Whole files, newlines included. en: 28 bytes, 7 GPT-2 pre-tokens (the, ␣walked, ␣dog, \n, walking,
+  // ␣cats, \n); de: 17 bytes ("größer Häuser\n": ö, ß, ä take 2 bytes), 3 pre-tokens. Every pre-token
+  // but the three newlines has two or more bytes, so it is split by the byte tokenizer.
   expect(byte).toMatchObject({
     bytesPerToken: 1,
-    totalTokens: 42,
-    fertility: 42 / 7,
-    propSplit: 1,
+    totalTokens: 45,
+    fertility: 45 / 10,
+    propSplit: 7 / 10,
     morphScore: 1,
+    unkCount: 0,
   });
   // the character tokenizer got its vocabulary from the inputs: every character is a type
-  expect(report.tokenizers[1].totalTokens).toBe(39);
+  expect(report.tokenizers[1].totalTokens).toBe(42);
   const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
   expect(md).toContain('| tokenizer | bytes/token | fertility |');
-  expect(md).toContain('| byte | 1.000 | 6.000 |');
+  expect(md).toContain('| byte | 1.000 | 4.500 |');
+  const csv = fs.readFileSync(path.join(out, 'report.csv'), 'utf8').split('\n');
+  expect(csv[0]).toMatch(/^tokenizer,input,/);
+  expect(csv.filter((l) => l.startsWith('byte,'))).toHaveLength(3); // en, de, all
   for (const png of [
     'bytes_per_token.png',
     'fertility.png',
@@ -137,4 +143,35 @@ test('bad input: a CSV missing a column and an empty corpus fail with messages n
   );
   expect(r2.status).toBe(1);
   expect(r2.stderr).toContain('empty.txt: empty corpus');
+});
+
+test('analyze counts the whole text of each document (blank lines, no final newline); --unit lines counts lines', async () => {
+  const { resolveTokenizer } = await import('../text-api.js');
+  const gpt2 = resolveTokenizer('gpt2');
+  const text = 'First line,\n\nsecond  line\n\n\n  indented last';
+  const file = write('doc.txt', text);
+  const records = ['one record\n\nwith a blank line', 'two'];
+  const jsonl = write('docs.jsonl', `${records.map((t) => JSON.stringify({ text: t })).join('\n')}\n`);
+  const run = (input: string, ...extra: string[]) => {
+    const out = path.join(tmp, `unit-${path.basename(input)}-${extra.length}`);
+    execFileSync(process.execPath, [
+      CLI,
+      'analyze',
+      '--tokenizer',
+      'gpt2',
+      '--input',
+      input,
+      '--out',
+      out,
+      '--quiet',
+      ...extra,
+    ]);
+    return JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).tokenizers[0];
+  };
+  const whole = run(file);
+  expect(whole.totalTokens).toBe(gpt2.encode(text).length);
+  expect(whole.bytesPerToken).toBeCloseTo(Buffer.byteLength(text) / gpt2.encode(text).length, 12);
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  expect(run(file, '--unit', 'lines').totalTokens).toBe(lines.reduce((n, l) => n + gpt2.encode(l).length, 0));
+  expect(run(jsonl).totalTokens).toBe(records.reduce((n, t) => n + gpt2.encode(t).length, 0));
 });

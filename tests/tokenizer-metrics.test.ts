@@ -5,10 +5,10 @@ import {
   evaluateCorpus,
   evaluateTokenizer,
   morphScore,
+  pretokenByteBounds,
   readMorphCsv,
   renyiEfficiency,
   TokenizerMetricsAccumulator,
-  wordByteBounds,
 } from '../text-api.js';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
@@ -34,23 +34,23 @@ describe('corpus metrics on hand-computed examples', () => {
     expect(m.renyi).toBeCloseTo(1, 12);
   });
 
-  test('character tokenizer on "a bb é": one-character words are not split; é is 2 bytes', () => {
+  test('character tokenizer on "a bb é": words are GPT-2 pre-tokens (leading space included); é is 2 bytes', () => {
     const text = 'a bb é';
     const m = evaluateCorpus(charTokenizer([text]), { name: 'x', texts: [text] }).result();
-    // tokens: a, ' ', b, b, ' ', é  → N = 6; bytes = 7
-    expect(m).toMatchObject({ bytes: 7, totalTokens: 6, words: 3, splitWords: 1, typesUsed: 4 });
+    // tokens: a, ' ', b, b, ' ', é  → N = 6; bytes = 7; pre-tokens a | ␣bb | ␣é, the last two split
+    expect(m).toMatchObject({ bytes: 7, totalTokens: 6, words: 3, splitWords: 2, typesUsed: 4 });
     expect(m.bytesPerToken).toBeCloseTo(7 / 6, 12);
     expect(m.fertility).toBe(2);
-    expect(m.propSplit).toBeCloseTo(1 / 3, 12);
+    expect(m.propSplit).toBeCloseTo(2 / 3, 12);
     // counts a:1 ' ':2 b:2 é:1 → p = [1/6, 1/3, 1/3, 1/6]
     const p = [1 / 6, 1 / 3, 1 / 3, 1 / 6];
     const h = Math.log2(p.reduce((s, x) => s + x ** 2.5, 0)) / (1 - 2.5);
     expect(m.renyi).toBeCloseTo(h / 2, 12);
   });
 
-  test('byte tokenizer splits multi-byte words by bytes: "é" alone is split (2 tokens)', () => {
+  test('byte tokenizer splits multi-byte words by bytes: "é" alone is split (2 tokens), so is " x"', () => {
     const m = evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['é x'] }).result();
-    expect(m).toMatchObject({ bytes: 4, totalTokens: 4, words: 2, splitWords: 1 });
+    expect(m).toMatchObject({ bytes: 4, totalTokens: 4, words: 2, splitWords: 2 });
   });
 
   test('lossy tokenization (<unk>) falls back to per-word tokenization and is counted', () => {
@@ -59,8 +59,8 @@ describe('corpus metrics on hand-computed examples', () => {
     acc.addText('ab zz q');
     const m = acc.result();
     expect(m.unalignedTexts).toBe(1);
-    // words: ab (2 tokens), zz (2 unk), q (1 unk) → 2 split
-    expect(m.splitWords).toBe(2);
+    // pre-tokens: ab (2 tokens), ␣zz (3 unk), ␣q (2 unk) → all 3 split
+    expect(m.splitWords).toBe(3);
     expect(m.totalTokens).toBe(7);
   });
 
@@ -91,31 +91,33 @@ describe('corpus metrics on hand-computed examples', () => {
     );
   });
 
-  test('file corpora are read line by line: line breaks are not counted', () => {
+  test('file corpora are read whole (line breaks are text and pre-tokens), or line by line', () => {
     const file = path.join(tmp, 'two-lines.txt');
     fs.writeFileSync(file, 'ab c\r\nd\n');
-    const m = evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file }).result();
-    expect(m).toMatchObject({ bytes: 5, totalTokens: 5, words: 3, splitWords: 1 });
+    // pre-tokens: ab | ␣c | \r | \n | d | \n
+    const whole = evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file }).result();
+    expect(whole).toMatchObject({ bytes: 8, totalTokens: 8, words: 6, splitWords: 2 });
+    const lines = evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file }, { unit: 'lines' }).result();
+    expect(lines).toMatchObject({ bytes: 5, totalTokens: 5, words: 3, splitWords: 2 });
   });
 });
 
-describe('wordByteBounds and renyiEfficiency', () => {
-  test('word bounds are byte offsets; \\s whitespace (tab, NBSP, ideographic space) separates words', () => {
-    expect(wordByteBounds('  é ab\tc ')).toEqual({ bounds: Uint32Array.from([2, 4, 5, 7, 8, 9]), bytes: 10 });
-    expect(wordByteBounds('😀x y')).toEqual({ bounds: Uint32Array.from([0, 5, 6, 7]), bytes: 7 });
-    // U+00A0 (2 bytes) and U+3000 (3 bytes) are whitespace, as for /\s/
-    expect(wordByteBounds('a\u00a0b\u3000c')).toEqual({
-      bounds: Uint32Array.from([0, 1, 3, 4, 7, 8]),
-      bytes: 8,
+describe('pretokenByteBounds and renyiEfficiency', () => {
+  test('words are the GPT-2 pre-tokens in byte offsets, whitespace runs included', () => {
+    expect(pretokenByteBounds('  é ab\tc ')).toEqual({
+      // ␣ | ␣é | ␣ab | \t | c | ␣
+      bounds: Uint32Array.from([0, 1, 1, 4, 4, 7, 7, 8, 8, 9, 9, 10]),
+      bytes: 10,
     });
-    expect(wordByteBounds('')).toEqual({ bounds: new Uint32Array(0), bytes: 0 });
-    // agrees with the regex definition on a mixed string
-    const text = ' Grüße,\tworld!  食べた 😀 ';
-    const viaRegex = [...text.matchAll(/\S+/gu)].flatMap((m) => {
+    expect(pretokenByteBounds('')).toEqual({ bounds: new Uint32Array(0), bytes: 0 });
+    // agrees with the GPT-2 regex (bytespan-reference.md §5) on a mixed string
+    const text = " Grüße,\tworld's 42!  食べた 😀 \n\nend";
+    const gpt2 = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+    const viaRegex = [...text.matchAll(gpt2)].flatMap((m) => {
       const start = Buffer.byteLength(text.slice(0, m.index));
       return [start, start + Buffer.byteLength(m[0])];
     });
-    expect(Array.from(wordByteBounds(text).bounds)).toEqual(viaRegex);
+    expect(Array.from(pretokenByteBounds(text).bounds)).toEqual(viaRegex);
   });
 
   test('uniform distribution has efficiency 1; a skewed one less; one type is NaN', () => {
@@ -182,7 +184,7 @@ describe('MorphScore', () => {
 });
 
 describe('GPT-2 (byte-level BPE with Ġ display forms)', () => {
-  test('tokens are matched to words by bytes: only "earth." is split', async () => {
+  test('tokens are matched to pre-tokens by bytes: "earth." is two pre-tokens, none split', async () => {
     const { GPT2Tokenizer } = await import('../tokenizers/gpt2.js');
     const t = new GPT2Tokenizer();
     const text = 'In the beginning God created the heaven and the earth.';
@@ -191,8 +193,8 @@ describe('GPT-2 (byte-level BPE with Ġ display forms)', () => {
     const m = evaluateCorpus(t, { name: 'en', texts: [text] }).result();
     expect(m).toMatchObject({
       totalTokens: 11,
-      words: 10,
-      splitWords: 1,
+      words: 11,
+      splitWords: 0,
       bytes: 54,
       typesUsed: 9,
       unalignedTexts: 0,
@@ -207,5 +209,38 @@ describe('GPT-2 (byte-level BPE with Ġ display forms)', () => {
     const r = morphScore(t, [{ fullWord: 'walked', pt1: 'walk', rest: 'ed' }]);
     // " walked" is Ġwalked (one token) in GPT-2: excluded
     expect(r.excludedSingleToken + r.scored).toBe(1);
+  });
+});
+
+describe("the reference's metric mode (bytespan-reference.md §13.1, §14) and the UNK count", () => {
+  /** Adds a space before text that lacks one, as the reference's tokenizers do (add_prefix_space). */
+  class PrefixSpaceBytes extends ByteLevelTokenizer {
+    override encode(text: string): number[] {
+      return super.encode(text.startsWith(' ') ? text : ` ${text}`);
+    }
+  }
+
+  test('each pre-token tokenized alone, the prefix-space artefact included; corrected values beside', () => {
+    // pre-tokens: ab | , | ␣c  (5 bytes)
+    const plain = evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab, c'] }).values();
+    expect(plain).toMatchObject({
+      fertilityReference: 5 / 3,
+      propSplitReference: 2 / 3,
+      bytesPerTokenReference: 1,
+    });
+    expect(plain).toMatchObject({ fertility: 5 / 3, propSplit: 2 / 3, bytesPerToken: 1 });
+    // With a prefix space per pre-token: ␣ab (3) | ␣, (2) | ␣c (2) → 7 tokens for 5 bytes.
+    const prefixed = evaluateCorpus(new PrefixSpaceBytes(), { name: 'x', texts: ['ab, c'] }).values();
+    expect(prefixed).toMatchObject({
+      fertilityReference: 7 / 3,
+      propSplitReference: 1,
+      bytesPerTokenReference: 5 / 7,
+    });
+  });
+
+  test('UNK count is the number of unknown-token ids produced', () => {
+    const t = charTokenizer(['ab']);
+    expect(evaluateCorpus(t, { name: 'x', texts: ['ab zz q'] }).values().unkCount).toBe(5);
+    expect(evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab'] }).values().unkCount).toBe(0);
   });
 });

@@ -145,21 +145,26 @@ export async function* readDocuments(
   options: ReadOptions = {},
 ): AsyncGenerator<Document> {
   for (const file of expandInputs(inputs)) {
-    const ext = path.extname(file).toLowerCase();
-    if (ext === '.parquet') yield* readParquet(file, options);
-    else if (JSONL_EXTENSIONS.has(ext)) yield* readJsonl(file, options);
-    else if (TEXT_EXTENSIONS.has(ext) || ext === '.json') {
-      if (ext === '.json')
-        throw new FileError(file, 'JSON files are not a text source; use JSONL (one object per line)');
-      const chunks = readTextChunks(file, options.chunkBytes, options.invalidUtf8);
-      if (options.documentSeparator) yield* splitDocuments(chunks, options.documentSeparator);
-      else yield chunks;
-    } else {
-      throw new FileError(
-        file,
-        `unsupported data file type "${ext}" (supported: .txt, .md, .jsonl, .ndjson, .parquet)`,
-      );
-    }
+    if (path.extname(file).toLowerCase() === '.parquet') yield* readParquet(file, options);
+    else yield* readDocumentsSync(file, options);
+  }
+}
+
+/** The documents of one text or JSONL file, read synchronously (Parquet needs `readDocuments`). */
+export function* readDocumentsSync(file: string, options: ReadOptions = {}): Generator<Document> {
+  const ext = path.extname(file).toLowerCase();
+  if (JSONL_EXTENSIONS.has(ext)) yield* readJsonl(file, options);
+  else if (TEXT_EXTENSIONS.has(ext)) {
+    const chunks = readTextChunks(file, options.chunkBytes, options.invalidUtf8);
+    if (options.documentSeparator) yield* splitDocuments(chunks, options.documentSeparator);
+    else yield chunks;
+  } else if (ext === '.json') {
+    throw new FileError(file, 'JSON files are not a text source; use JSONL (one object per line)');
+  } else {
+    throw new FileError(
+      file,
+      `unsupported data file type "${ext}" (supported: .txt, .md, .jsonl, .ndjson${ext === '.parquet' ? '; .parquet only where documents are read asynchronously' : ', .parquet'})`,
+    );
   }
 }
 

@@ -1,10 +1,10 @@
-/** Fertility: tokens per whitespace-separated word. */
+/** Fertility: tokens per word, words being GPT-2 pre-tokens (bytespan-reference.md §13.1). */
 import type { Metric } from '../metric.js';
 
 export const fertility: Metric = {
   key: 'fertility',
   header: 'fertility',
-  definition: 'fertility = tokens / whitespace-separated words.',
+  definition: 'fertility = tokens / words (GPT-2 pre-tokens, leading space included).',
   format: 'ratio',
   aligned: true,
   chart: { file: 'fertility.png', title: 'Fertility (tokens per word)', yLabel: 'tokens / word' },

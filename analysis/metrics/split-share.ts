@@ -1,8 +1,9 @@
 /**
- * Proportion of words split: the share of whitespace-separated words overlapped by two or more tokens,
+ * Proportion of words split: the share of words (GPT-2 pre-tokens) overlapped by two or more tokens,
  * matched by byte offsets. A text whose tokens' bytes do not add up to its own (a lossy tokenizer, e.g.
  * `<unk>`) has its words matched by tokenizing each word on its own.
  */
+import { scanPieces } from '../../tokenizers/bpe/scan.js';
 import type { Metric } from '../metric.js';
 
 export interface SplitState {
@@ -19,7 +20,7 @@ export const splitShare: Metric<SplitState> = {
   start: () => ({ splitWords: 0 }),
   add(state, { text, words, ends }, { tokenizer }) {
     if (ends === null) {
-      for (const [word] of text.matchAll(/\S+/gu)) if (tokenizer.encode(word).length >= 2) state.splitWords++;
+      for (const word of scanPieces(text)) if (tokenizer.encode(word).length >= 2) state.splitWords++;
       return;
     }
     // Two pointers: tokens and words are both in byte order.

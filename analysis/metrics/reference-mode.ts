@@ -1,0 +1,82 @@
+/**
+ * The reference's own word-level metrics (bytespan-reference.md §13.1, §14), reproduced with their
+ * artefacts so published numbers can be checked, and reported beside the corrected ones, never instead:
+ * each GPT-2 pre-token is tokenized on its own, so a tokenizer that adds a prefix space gives every
+ * pre-token without a leading space (`,`, `\n`) an extra `Ġ`; n_w is the token count of pre-token w.
+ *
+ *   fertility (ref.)    Σ n_w / W
+ *   prop. split (ref.)  #{w : n_w ≥ 2} / W
+ *   bytes/token (ref.)  B / Σ n_w   (B: the text's bytes; the reference stores B as "total_tokens")
+ *
+ * The reference's UNK count is always 0 (it compares an id with a string, B7), so it has no mode here.
+ */
+import { scanPieces } from '../../tokenizers/bpe/scan.js';
+import type { TokenizedText } from '../alignment.js';
+import type { Metric, MetricContext } from '../metric.js';
+
+export interface ReferenceState {
+  /** Σ n_w over the corpus. */
+  tokens: number;
+  /** W: pre-tokens. */
+  words: number;
+  /** #{w : n_w ≥ 2}. */
+  split: number;
+  /** B: UTF-8 bytes of the texts. */
+  bytes: number;
+}
+
+const start = (): ReferenceState => ({ tokens: 0, words: 0, split: 0, bytes: 0 });
+
+/** Per-text counts, computed once for the three metrics (they receive the same text object). */
+const perText = new WeakMap<object, { tokens: number; words: number; split: number; bytes: number }>();
+
+function add(state: ReferenceState, text: TokenizedText, { tokenizer }: MetricContext): void {
+  let counts = perText.get(text);
+  if (counts === undefined) {
+    counts = { tokens: 0, words: 0, split: 0, bytes: Buffer.byteLength(text.text, 'utf8') };
+    for (const piece of scanPieces(text.text)) {
+      const n = tokenizer.encode(piece).length;
+      counts.tokens += n;
+      counts.words++;
+      if (n >= 2) counts.split++;
+    }
+    perText.set(text, counts);
+  }
+  merge(state, counts);
+}
+
+function merge(into: ReferenceState, from: ReferenceState): void {
+  into.tokens += from.tokens;
+  into.words += from.words;
+  into.split += from.split;
+  into.bytes += from.bytes;
+}
+
+/** The three reference-mode metrics share one per-pre-token pass through this state. */
+const shared = { format: 'ratio', column: false, start, add, merge } as const;
+
+export const fertilityReference: Metric<ReferenceState> = {
+  ...shared,
+  key: 'fertilityReference',
+  header: 'fertility (ref.)',
+  definition:
+    "fertility (ref.) = the reference's: each pre-token tokenized alone (prefix-space artefact included) / pre-tokens.",
+  value: (_tally, s) => s.tokens / s.words,
+};
+
+export const propSplitReference: Metric<ReferenceState> = {
+  ...shared,
+  key: 'propSplitReference',
+  header: 'prop. split (ref.)',
+  definition:
+    "prop. split (ref.) = the reference's: pre-tokens tokenized alone into two or more tokens / pre-tokens.",
+  value: (_tally, s) => s.split / s.words,
+};
+
+export const bytesPerTokenReference: Metric<ReferenceState> = {
+  ...shared,
+  key: 'bytesPerTokenReference',
+  header: 'bytes/token (ref.)',
+  definition: "bytes/token (ref.) = the reference's: bytes / tokens of the pre-tokens tokenized alone.",
+  value: (_tally, s) => s.bytes / s.tokens,
+};
