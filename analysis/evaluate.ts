@@ -1,7 +1,7 @@
 /**
  * Tokenizer evaluation over one or several corpora (e.g. one file per language), pooled and per corpus,
- * with every registered metric (bytespan-reference.md §13). Files are read line by line; line breaks are
- * not counted.
+ * with every registered metric (bytespan-reference.md §13). Files are measured by document (the whole
+ * text, line breaks included) or, on request, line by line.
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { FileError } from '../utils/fs.js';

@@ -94,6 +94,7 @@ function table(headers: string[], rows: string[][]): string {
 export function reportMarkdown(
   evaluations: readonly TokenizerEvaluation[],
   inputs: readonly string[],
+  unit: 'documents' | 'lines' = 'documents',
 ): string {
   const cols = columns(evaluations);
   const parts: string[] = [
@@ -126,7 +127,12 @@ export function reportMarkdown(
   }
   parts.push('## Definitions', '');
   for (const m of cols) if (m.definition !== undefined) parts.push(`- ${m.definition}`);
-  parts.push('- Files are read line by line; line breaks are not counted.', '');
+  parts.push(
+    unit === 'lines'
+      ? '- Files are read line by line; line breaks are not counted.'
+      : '- Each document is measured whole (a text file, a JSONL record), line breaks included.',
+    '',
+  );
   return parts.join('\n');
 }
 
@@ -156,6 +162,7 @@ export function writeTokenizerReport(
   evaluations: readonly TokenizerEvaluation[],
   outDir: string,
   inputs: readonly string[],
+  unit: 'documents' | 'lines' = 'documents',
 ): string[] {
   if (evaluations.length === 0) throw new Error('no tokenizer evaluations to report');
   const written: string[] = [];
@@ -165,7 +172,7 @@ export function writeTokenizerReport(
     return file;
   };
   writeJsonAtomic(out('report.json'), buildReport(evaluations));
-  writeFileAtomic(out('report.md'), reportMarkdown(evaluations, inputs));
+  writeFileAtomic(out('report.md'), reportMarkdown(evaluations, inputs, unit));
   writeFileAtomic(out('report.csv'), reportCsv(evaluations));
   const inputNames = evaluations[0]!.perCorpusValues.map((c) => c.name);
   for (const m of evaluations[0]!.metrics) {
@@ -226,7 +233,7 @@ export function compareTokenizers(
       unit: options.unit,
     }),
   );
-  writeTokenizerReport(evaluations, options.outDir, options.inputs);
+  writeTokenizerReport(evaluations, options.outDir, options.inputs, options.unit);
   return { ...buildReport(evaluations), evaluations };
 }
 

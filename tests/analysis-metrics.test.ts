@@ -100,8 +100,8 @@ describe('adding a metric is one object plus one registration', () => {
     expect(report.tokenizers[0].charsPerToken).toBeCloseTo(24 / 25, 12);
     expect(report.tokenizers[0].perCorpus[0].charsPerToken).toBeCloseTo(24 / 25, 12);
     const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
-    expect(md).toMatch(/\| tokens \| chars\/token \|/);
-    expect(md).toContain(`| ${(22 / 23).toFixed(3)} |`);
+    expect(md).toMatch(/\| tokens \| UNK \| chars\/token \|/);
+    expect(md).toContain(`| ${(24 / 25).toFixed(3)} |`);
     expect(md).toContain('- chars/token = Unicode code points / tokens.');
     const csv = fs.readFileSync(path.join(out, 'report.csv'), 'utf8').trim().split('\n');
     expect(csv[0]!.split(',')).toContain('charsPerToken');
