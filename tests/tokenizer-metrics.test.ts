@@ -148,14 +148,17 @@ describe('MorphScore', () => {
   test('a tokenizer whose boundaries miss the morpheme boundary scores 0; whole words are excluded', () => {
     // Vocabulary with multi-character tokens is not available for the character tokenizer, so use
     // a tiny custom tokenizer: splits "walked" as "wal|ked" and keeps "cat" whole.
+    const pieces: Record<number, string> = { 10: ' ', 11: 'wal', 12: 'ked', 13: 'cats' };
     class Fixed extends CharacterTokenizer {
       override encode(text: string): number[] {
         const table: Record<string, number[]> = { ' walked': [10, 11, 12], ' cats': [10, 13] };
         return table[text] ?? [];
       }
       override decode(ids: ArrayLike<number>): string {
-        const pieces: Record<number, string> = { 10: ' ', 11: 'wal', 12: 'ked', 13: 'cats' };
         return Array.from(ids, (id) => pieces[id] ?? '').join('');
+      }
+      override tokenBytes(id: number): Uint8Array | null {
+        return id in pieces ? new TextEncoder().encode(pieces[id]) : null;
       }
     }
     const r = morphScore(new Fixed(), [
