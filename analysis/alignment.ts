@@ -6,18 +6,9 @@
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { gpt2PreTokenizer } from '../tokenizers/pre-tokenizers/pre-tokenizer.js';
-import { utf8Length } from '../tokenizers/utf8-length.js';
+import { utf8Length } from '../utils/utf8.js';
 
 const utf8 = new TextEncoder();
-
-/** Tokenizers that can return a token's exact bytes (byte-level and BPE tokenizers do). */
-interface ByteDecoder {
-  decodeBytes(ids: number[]): Uint8Array;
-}
-
-function hasDecodeBytes(t: BaseTokenizer): t is BaseTokenizer & ByteDecoder {
-  return typeof (t as Partial<ByteDecoder>).decodeBytes === 'function';
-}
 
 /**
  * Tokenizers whose token bytes depend on context report each token's byte span themselves (ByteSpan: a
@@ -32,9 +23,9 @@ function hasByteOffsets(t: BaseTokenizer): t is BaseTokenizer & ByteOffsetEncode
 }
 
 /**
- * Byte length of each token id, cached per id. Uses the tokenizer's `decodeBytes` where it has one (exact
- * for tokens that hold part of a UTF-8 character); otherwise the UTF-8 length of `decode([id])`, which is
- * exact for tokenizers whose tokens are whole characters (the character tokenizer).
+ * Byte length of each token id, cached per id: the tokenizer's `tokenBytes` (exact for byte-level tokens
+ * that hold part of a UTF-8 character); for an id it has no bytes for (outside its vocabulary, or an empty
+ * special), the UTF-8 length of `decode([id])`.
  */
 export class TokenByteLengths {
   readonly #tokenizer: BaseTokenizer;
@@ -54,8 +45,8 @@ export class TokenByteLengths {
     let n = this.#lengths[id]!;
     if (n < 0) {
       const t = this.#tokenizer;
-      n = hasDecodeBytes(t) ? t.decodeBytes([id]).length : 0;
-      // Specials have no bytes under decodeBytes; their text form is what they stand for in the input.
+      n = t.tokenBytes(id)?.length ?? 0;
+      // An id without bytes stands in the input for its text form.
       if (n === 0) n = utf8.encode(t.decode([id])).length;
       this.#lengths[id] = n;
     }

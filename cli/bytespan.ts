@@ -13,6 +13,21 @@ function printCreated(created: readonly CreatedTokenizer[]): void {
   }
 }
 
+/** The creators' shared options as the library names them. */
+const shared = (o: {
+  predictions: string;
+  vocabSize: number[];
+  multilingual?: boolean;
+  out: string;
+  quiet?: boolean;
+}) => ({
+  predictions: o.predictions,
+  vocabSizes: o.vocabSize,
+  multilingual: o.multilingual === true,
+  outDir: o.out,
+  progress: !o.quiet,
+});
+
 /** The options every creator shares: the cue corpus, the sizes, the naming, the output, --quiet. */
 function creator(tokenizers: Command, name: string, description: string, out: string): Command {
   return tokenizers
@@ -57,17 +72,13 @@ export function registerByteSpanCommands(tokenizers: Command): void {
       const { createByteSpanTokenizers, parseCueName } = await import('../text-api.js');
       printCreated(
         await createByteSpanTokenizers({
-          predictions: o.predictions,
+          ...shared(o),
           cue: parseCueName(o.cue),
           constraint: o.constraint,
-          vocabSizes: o.vocabSize,
           thresholdPercentile: o.thresholdPercentile,
           proportion: o.proportionBytespan,
           balanced: o.balanced === true,
-          multilingual: o.multilingual === true,
           numWorkers: o.workers,
-          outDir: o.out,
-          progress: !o.quiet,
         }),
       );
     });
@@ -86,15 +97,11 @@ export function registerByteSpanCommands(tokenizers: Command): void {
       const { createGlobalTokenizers, parseCueName } = await import('../text-api.js');
       printCreated(
         createGlobalTokenizers({
-          predictions: o.predictions,
+          ...shared(o),
           cue: parseCueName(o.cue),
-          vocabSizes: o.vocabSize,
           leftShift: o.leftShift === true,
           counting: o.counting,
           minFrequency: o.minFrequency,
-          multilingual: o.multilingual === true,
-          outDir: o.out,
-          progress: !o.quiet,
         }),
       );
     });
@@ -118,13 +125,9 @@ export function registerByteSpanCommands(tokenizers: Command): void {
       const { createFrequencyTokenizers } = await import('../text-api.js');
       printCreated(
         await createFrequencyTokenizers({
-          predictions: o.predictions,
-          vocabSizes: o.vocabSize,
+          ...shared(o),
           minFrequency: o.minFrequency,
           reference: o.reference === true,
-          multilingual: o.multilingual === true,
-          outDir: o.out,
-          progress: !o.quiet,
         }),
       );
     });

@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
+import { utf8Length } from '../utils/utf8.js';
 import {
   BaseTokenizer,
   configSpecials,
@@ -16,7 +17,6 @@ import {
 } from './base.js';
 import type { TokenOffsets } from './offsets.js';
 import type { TokenizerTrainingData } from './training.js';
-import { utf8Length } from './utf8-length.js';
 
 export interface CharacterTokenizerOptions {
   /** token → id; defaults to the special tokens alone (ids 0…k−1). */

@@ -1,5 +1,5 @@
 /**
- * File helpers shared by every layer (this module imports nothing from the project).
+ * File helpers shared by every layer (a leaf module: it imports only the UTF-8 helpers beside it).
  *
  * Every write goes to a temporary file in the same directory and is then renamed over the target, so a
  * crash or a full disk never leaves a half-written file that looks complete.
@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { firstInvalidUtf8Offset } from './utf8.js';
 
 /** An input/output problem, always naming the file it concerns. */
 export class FileError extends Error {
@@ -72,41 +73,6 @@ export function decodeUtf8Strict(bytes: Uint8Array, file: string): string {
       `not valid UTF-8 (first malformed sequence at byte offset ${firstInvalidUtf8Offset(bytes)})`,
     );
   }
-}
-
-/** Offset of the first byte that starts an ill-formed UTF-8 sequence, or -1 when the input is valid. */
-export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
-  let i = 0;
-  const n = bytes.length;
-  while (i < n) {
-    const b = bytes[i]!;
-    if (b < 0x80) {
-      i++;
-      continue;
-    }
-    let need: number;
-    let lo = 0x80;
-    let hi = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) need = 1;
-    else if (b >= 0xe0 && b <= 0xef) {
-      need = 2;
-      if (b === 0xe0) lo = 0xa0;
-      if (b === 0xed) hi = 0x9f;
-    } else if (b >= 0xf0 && b <= 0xf4) {
-      need = 3;
-      if (b === 0xf0) lo = 0x90;
-      if (b === 0xf4) hi = 0x8f;
-    } else return i;
-    if (i + need >= n) return i;
-    const second = bytes[i + 1]!;
-    if (second < lo || second > hi) return i;
-    for (let k = 2; k <= need; k++) {
-      const c = bytes[i + k]!;
-      if (c < 0x80 || c > 0xbf) return i;
-    }
-    i += need + 1;
-  }
-  return -1;
 }
 
 /** Parses a JSON file; errors name the file and say whether it is missing or malformed. */

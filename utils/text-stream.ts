@@ -4,7 +4,8 @@
  * byte offset. Leaf module: every layer may use it.
  */
 import * as fs from 'node:fs';
-import { decodeUtf8Strict, FileError, firstInvalidUtf8Offset } from './fs.js';
+import { decodeUtf8Strict, FileError } from './fs.js';
+import { firstInvalidUtf8Offset } from './utf8.js';
 
 const CHUNK_BYTES = 1 << 20;
 

@@ -3,7 +3,8 @@
  * corpus larger than memory can be counted and a malformed byte is reported with its file offset.
  */
 import * as fs from 'node:fs';
-import { FileError, firstInvalidUtf8Offset } from '../../utils/fs.js';
+import { FileError } from '../../utils/fs.js';
+import { firstInvalidUtf8Offset } from '../../utils/utf8.js';
 
 const READ_CHUNK_BYTES = 1 << 20;
 

@@ -9,8 +9,8 @@
  * exact.
  */
 import { isUtf8 } from 'node:buffer';
+import { utf8Length } from '../../utils/utf8.js';
 import { pieceEnd } from '../bpe/scan.js';
-import { utf8Length } from '../utf8-length.js';
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 

@@ -15,6 +15,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileError, readJsonFile, requireDirectory, writeJsonAtomic } from '../../utils/fs.js';
+import { utf8Length } from '../../utils/utf8.js';
 import {
   BaseTokenizer,
   type DecodeOptions,
@@ -30,7 +31,6 @@ import { pieceEnd } from '../bpe/scan.js';
 import { displayToBytes } from '../byte-unicode.js';
 import { offsetsFromEnds, type TokenOffsets } from '../offsets.js';
 import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
-import { utf8Length } from '../utf8-length.js';
 import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from './base-vocab.js';
 import { ByteSpanDecoder } from './decode.js';
 import {
