@@ -237,7 +237,9 @@ export class UnigramTokenizer extends BaseTokenizer {
   /** EM training on the documents (`cleangpt train --tokenizer unigram --vocab-size N`). */
   static async train(data: TokenizerTrainingData): Promise<UnigramTokenizer> {
     if (data.vocabSize === undefined) {
-      throw new UnigramError('training a Unigram tokenizer needs a vocabulary size (vocabSize; --vocab-size)');
+      throw new UnigramError(
+        'training a Unigram tokenizer needs a vocabulary size (vocabSize; --vocab-size)',
+      );
     }
     const texts: string[] = [];
     for await (const document of data.documents()) texts.push([...document].join(''));
