@@ -101,6 +101,8 @@ export function loadModel(dir: string): TransformerModel {
   requireDirectory(dir, 'model directory');
   const configFile = path.join(dir, CONFIG_FILE);
   const config = GPTConfig.fromJSON(readJsonFile(configFile, 'model config'), configFile);
+  if (config.vocabSize === null)
+    throw new ModelError(`${configFile}: no vocabSize; a saved model's config records its vocabulary size`);
   const weightsFile = path.join(dir, WEIGHTS_FILE);
   const { tensors, metadata } = readSafetensors(weightsFile);
   if (metadata.format !== undefined && metadata.format !== CHECKPOINT_FORMAT) {

@@ -37,7 +37,10 @@ describe('CharacterTokenizer', () => {
     t.buildVocabFromTexts(['ab']);
     expect(t.encode('abz')).toEqual([4, 5, 0]);
     expect(t.encode('ab', { addSpecialTokens: true })).toEqual([2, 4, 5, 3]);
-    expect(t.decode([2, 4, 99, 5, 3])).toBe('<bos>a<unk>b<eos>');
+    expect(t.decode([2, 4, 0, 5, 3])).toBe('<bos>a<unk>b<eos>');
+    // An id outside the vocabulary is an error, as in every other tokenizer (issue 13).
+    expect(() => t.decode([2, 99])).toThrow('id 99 is outside the character vocabulary (size 6)');
+    expect(() => t.encode(null as unknown as string)).toThrow('encode expects a string, got null');
     expect(t.decode([2, 4, 5, 3, 1], { skipSpecialTokens: true })).toBe('ab');
   });
 

@@ -93,6 +93,12 @@ export const TOKENIZER_OUTPUT: OutputKind = {
   ],
 };
 
+/** Throws a TypeError unless `text` is a string (JavaScript callers can pass anything to `encode`). */
+export function checkText(text: unknown): asserts text is string {
+  if (typeof text !== 'string')
+    throw new TypeError(`encode expects a string, got ${text === null ? 'null' : typeof text}`);
+}
+
 export abstract class BaseTokenizer {
   /** Registry key and `tokenizer_type` in saved files; each concrete class overrides it. */
   static readonly tokenizerType: string = 'base';

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { FileError, writeJsonAtomic } from '../utils/fs.js';
 import {
   BaseTokenizer,
+  checkText,
   configSpecials,
   type DecodeOptions,
   type EncodeOptions,
@@ -89,6 +90,7 @@ export class ByteLevelTokenizer extends BaseTokenizer {
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
+    checkText(text);
     const bytes = utf8.encode(text);
     const ids = new Array<number>(bytes.length + (options.addSpecialTokens ? 2 : 0));
     let k = 0;

@@ -7,6 +7,7 @@ import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import { utf8Length } from '../utils/utf8.js';
 import {
   BaseTokenizer,
+  checkText,
   configSpecials,
   type DecodeOptions,
   type EncodeOptions,
@@ -126,6 +127,7 @@ export class CharacterTokenizer extends BaseTokenizer {
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
+    checkText(text);
     const unk = this.unkTokenId!;
     const ids: number[] = [];
     if (options.addSpecialTokens) ids.push(this.bosTokenId!);
@@ -163,7 +165,9 @@ export class CharacterTokenizer extends BaseTokenizer {
     const skip = options.skipSpecialTokens ? new Set(this.#specialList) : null;
     let out = '';
     for (const id of idsToArray(ids)) {
-      const token = this.#idToToken.get(id) ?? this.unkToken!;
+      const token = this.#idToToken.get(id);
+      if (token === undefined)
+        throw new RangeError(`id ${id} is outside the character vocabulary (size ${this.vocabSize})`);
       if (skip?.has(token)) continue;
       out += token;
     }

@@ -116,8 +116,13 @@ function* readJsonl(file: string, options: ReadOptions): Generator<Document> {
 }
 
 async function* readParquet(file: string, options: ReadOptions): AsyncGenerator<Document> {
+  let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   const buffer = await asyncBufferFromFile(file);
-  const metadata = await parquetMetadataAsync(buffer);
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (error) {
+    throw new FileError(file, `not a readable Parquet file (${(error as Error).message})`);
+  }
   const names = metadata.schema.slice(1).map((s) => s.name);
   const field = options.textField ?? TEXT_FIELDS.find((f) => names.includes(f));
   if (field === undefined || !names.includes(field)) {

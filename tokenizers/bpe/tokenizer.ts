@@ -10,6 +10,7 @@ import { FileError, writeFileAtomic, writeJsonAtomic } from '../../utils/fs.js';
 import {
   BaseTokenizer,
   type BatchItemOptions,
+  checkText,
   type DecodeOptions,
   type EncodeOptions,
   idsToArray,
@@ -245,6 +246,7 @@ export class BPETokenizer extends BaseTokenizer {
   }
 
   encode(text: string, options: BPEEncodeOptions = {}): number[] {
+    checkText(text);
     const out: number[] = [];
     this.#encodeInto(text, specialsForPolicy(text, this.#specialId, this.#allSpecials, options), out);
     return out;

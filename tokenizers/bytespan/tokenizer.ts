@@ -18,6 +18,7 @@ import { FileError, readJsonFile, requireDirectory, writeJsonAtomic } from '../.
 import { utf8Length } from '../../utils/utf8.js';
 import {
   BaseTokenizer,
+  checkText,
   type DecodeOptions,
   type EncodeOptions,
   idsToArray,
@@ -230,6 +231,7 @@ export class ByteSpanTokenizer extends BaseTokenizer {
   }
 
   encode(text: string, options: ByteSpanEncodeOptions = {}): number[] {
+    checkText(text);
     const out: number[] = [];
     const specials = specialsForPolicy(text, this.#specialSet, this.#allSpecials, options);
     if (specials === null) {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { FileError, readJsonFile, writeJsonAtomic } from '../../utils/fs.js';
 import {
   BaseTokenizer,
+  checkText,
   type DecodeOptions,
   idsToArray,
   readTokenizerConfig,
@@ -130,6 +131,7 @@ export class UnigramTokenizer extends BaseTokenizer {
   }
 
   encode(text: string, options: UnigramEncodeOptions = {}): number[] {
+    checkText(text);
     const out: number[] = [];
     const specials = specialsForPolicy(text, this.#specials, this.#allSpecials, options);
     if (options.addSpecialTokens && this.bosTokenId !== null) out.push(this.bosTokenId);
