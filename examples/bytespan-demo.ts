@@ -13,8 +13,9 @@
  *   6. multilingual (the data/multilingual samples): one n-gram model and one tokenizer set over all
  *      languages, compared per language (MorphScore for German and Spanish).
  *
- * Environment knobs: DEMO_OUT (default out/bytespan), DEMO_STEPS (transformer steps, default 300; 0 skips
- * the transformer), DEMO_NGRAM_ORDER (default 5), BYTESPAN_SIZES (default 2048,4096), BYTESPAN_SPLIT_KB
+ * Environment knobs: DEMO_OUT (default out/bytespan), DEMO_STEPS (transformer steps, default 0: no
+ * transformer; at CPU budgets its cues are weaker than the n-gram's, see the README), DEMO_NGRAM_ORDER
+ * (default 8), BYTESPAN_SIZES (default 2048,4096), BYTESPAN_SPLIT_KB
  * (S0, S1, S2 in KiB, default 2048,1024,400), BYTESPAN_LANGS (default de,es,it,pt,pl,cs,ru; empty skips
  * step 6), BYTESPAN_LANG_KB (KiB of each language file used, default all), CLEANGPT_BACKEND.
  */
@@ -41,8 +42,8 @@ import {
 } from '../index.js';
 
 const outDir = path.resolve(process.env.DEMO_OUT ?? path.join('out', 'bytespan'));
-const steps = Number(process.env.DEMO_STEPS ?? 300);
-const order = Number(process.env.DEMO_NGRAM_ORDER ?? 5);
+const steps = Number(process.env.DEMO_STEPS ?? 0);
+const order = Number(process.env.DEMO_NGRAM_ORDER ?? 8);
 const sizes = (process.env.BYTESPAN_SIZES ?? '2048,4096').split(',').map(Number);
 const [s0Kb, s1Kb, s2Kb] = (process.env.BYTESPAN_SPLIT_KB ?? '2048,1024,400').split(',').map(Number) as [
   number,
