@@ -244,9 +244,14 @@ function checkClaims(report: Report, label: string, size: number): void {
   const m = (t: typeof bpe) => t.morphScore ?? Number.NaN;
   const verdict = (ok: boolean) => (ok ? 'holds' : 'does NOT hold');
   const cost = 1 - comb.bytesPerToken / bpe.bytesPerToken;
+  const spans = report.tokenizers.filter(
+    (t) => t.name.startsWith(`${label}/ByteSpan`) && t.name.endsWith(`_${size}`),
+  );
+  const renyiAbove = spans.every((t) => (t.renyi ?? 0) > (bpe.renyi ?? 0));
   console.log(
     `      V=${size}: MorphScore Comb-Freq E ${m(comb).toFixed(3)} > BPE-WP ${m(wp).toFixed(3)} > BPE ${m(bpe).toFixed(3)}: ${verdict(m(comb) > m(wp) && m(wp) > m(bpe))};` +
-      ` compression cost ${(100 * cost).toFixed(1)} % (paper ≈ 4 %); seeding keeps BPE compression (${seed.bytesPerToken.toFixed(2)} vs ${bpe.bytesPerToken.toFixed(2)} bytes/token) with MorphScore ${m(seed).toFixed(3)}: ${verdict(seed.bytesPerToken >= 0.97 * bpe.bytesPerToken && m(seed) > m(bpe))}`,
+      ` compression cost ${(100 * cost).toFixed(1)} % (paper ≈ 4 %); seeding keeps BPE compression (${seed.bytesPerToken.toFixed(2)} vs ${bpe.bytesPerToken.toFixed(2)} bytes/token) with MorphScore ${m(seed).toFixed(3)}: ${verdict(seed.bytesPerToken >= 0.97 * bpe.bytesPerToken && m(seed) > m(bpe))};` +
+      ` every ByteSpan variant has a higher Rényi efficiency than BPE (${(bpe.renyi ?? 0).toFixed(3)}): ${verdict(renyiAbove)}`,
   );
 }
 
