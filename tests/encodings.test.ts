@@ -8,7 +8,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { get_encoding, type Tiktoken, type TiktokenEncoding } from 'tiktoken';
-import type { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
+import { Tokenizer as HFTokenizer } from 'tokenizers';
+import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
+import { trainBPE } from '../tokenizers/bpe/trainer.js';
 import { Cl100kTokenizer, encodingOptions, O200kTokenizer } from '../tokenizers/encodings.js';
 import { loadTokenizer, resolveTokenizer } from '../tokenizers/registry.js';
 
@@ -154,15 +156,38 @@ describe.each([
     );
   });
 
-  test('save → load keeps ids and the pattern; the name resolves everywhere', () => {
+  test('save → load keeps the encoding and its ids', () => {
     const dir = path.join(tmp, name);
     tok.savePretrained(dir);
     const loaded = loadTokenizer(dir);
     expect(loaded).toBeInstanceOf(Ctor);
     const text = "HELLO world's 1234567 <|endoftext|>\r\n\r\n x";
     expect(loaded.encode(text)).toEqual(tok.encode(text));
-    expect(resolveTokenizer(name).encode(text)).toEqual(tok.encode(text));
+    // The vocabulary is the bundled encoding's: the saved directory is its config alone.
+    expect(fs.readdirSync(dir)).toEqual(['tokenizer_config.json']);
   });
+});
+
+test('a BPE with another pattern saves it: our loader and HF tokenizers give the same ids', async () => {
+  const pattern = encodingOptions('cl100k_base').preTokenizer!;
+  // Digit runs: GPT-2's pattern keeps ' 12345' whole (so merges learn it), cl100k cuts runs of three.
+  const corpus = `${fs.readFileSync(CORPORA[0]!, 'utf8').slice(0, 20_000)}${' 12345'.repeat(300)}`;
+  const trained = await trainBPE({ input: corpus, vocabSize: 400, specialTokens: ['<|endoftext|>'] });
+  const tok = new BPETokenizer({ ...trained, specialTokens: ['<|endoftext|>'], preTokenizer: pattern });
+  const dir = path.join(tmp, 'bpe-regex');
+  tok.savePretrained(dir);
+  const loaded = loadTokenizer(dir) as BPETokenizer;
+  expect(loaded.preTokenizer).toEqual(pattern);
+  const hf = HFTokenizer.fromFile(path.join(dir, 'tokenizer.json'));
+  for (const text of [...ADVERSARIAL.slice(0, 16), corpus.slice(0, 3000)]) {
+    const ids = tok.encode(text);
+    expect(loaded.encode(text)).toEqual(ids);
+    expect({ text, ids: (await hf.encode(text)).getIds() }).toEqual({ text, ids });
+  }
+  // The same text splits differently under GPT-2's pattern: the pattern is really in use.
+  const gpt2Style = new BPETokenizer({ ...trained, specialTokens: ['<|endoftext|>'] });
+  expect(gpt2Style.encode(' 12345')).toHaveLength(1);
+  expect(tok.encode(' 12345').length).toBeGreaterThan(1);
 });
 
 test('an unknown encoding name lists the available ones', () => {

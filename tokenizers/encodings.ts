@@ -6,8 +6,8 @@
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { FileError } from '../utils/fs.js';
-import { TOKENIZER_CONFIG_FILE } from './base.js';
+import { FileError, writeJsonAtomic } from '../utils/fs.js';
+import { configSpecials, readTokenizerConfig, TOKENIZER_CONFIG_FILE } from './base.js';
 import { parseRankBundle } from './bpe/formats.js';
 import { BPETokenizer, type BPETokenizerOptions, checkVocabSize, END_OF_TEXT } from './bpe/tokenizer.js';
 
@@ -60,6 +60,15 @@ export class NamedEncodingTokenizer extends BPETokenizer {
     }
   }
 
+  /**
+   * Writes only `tokenizer_config.json`: the vocabulary is the named encoding's, bundled with the package,
+   * so the name (with the role tokens and length) is the whole tokenizer. `saveTiktoken` writes the ranks.
+   */
+  override savePretrained(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), this.tokenizerConfig());
+  }
+
   /** The bundled encoding for `dir` = undefined or the encoding's name; else a directory saved by this class. */
   static override fromPretrained(dir?: string): NamedEncodingTokenizer {
     const name = this.tokenizerType;
@@ -67,12 +76,13 @@ export class NamedEncodingTokenizer extends BPETokenizer {
     if (!fs.existsSync(path.join(dir, TOKENIZER_CONFIG_FILE))) {
       throw new FileError(dir, `not a saved ${name} tokenizer (no ${TOKENIZER_CONFIG_FILE})`);
     }
-    const options = BPETokenizer.optionsFromDirectory(dir, name);
+    const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
+    const specials = configSpecials(readTokenizerConfig(dir, name), configFile);
     const tokenizer = new this({
-      eosToken: options.eosToken,
-      bosToken: options.bosToken,
-      padToken: options.padToken,
-      maxLength: options.maxLength,
+      eosToken: specials.eosToken ?? null,
+      bosToken: specials.bosToken ?? null,
+      padToken: specials.padToken ?? null,
+      maxLength: specials.maxLength,
     });
     checkVocabSize(dir, tokenizer);
     return tokenizer;

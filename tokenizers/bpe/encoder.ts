@@ -14,6 +14,7 @@
 
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
 import { ByteTable } from './byte-table.js';
+import { hashPiece, MAX_CACHED_PIECE, PieceCache } from './piece-cache.js';
 
 /** Pieces longer than this (bytes) use the heap path. */
 export const LONG_PIECE = 100;
@@ -108,9 +109,8 @@ export class BPEEncoder {
   readonly pieceEnd: (text: string, i: number, n: number) => number;
   /** Rank mode: token id by bytes, so a piece that is a token is emitted whole. */
   readonly #wholeTokens: ByteTable | null;
-  readonly #cacheSize: number;
-  #cache = new Map<string, CachedIds>();
-  #oldCache = new Map<string, CachedIds>();
+  /** Pieces already encoded (null: caching disabled). */
+  readonly #cache: PieceCache | null;
   // Scratch buffers reused across pieces (grown on demand).
   #bytes = new Uint8Array(256);
   #parts = new Int32Array(256);
@@ -119,9 +119,9 @@ export class BPEEncoder {
   constructor(data: EncoderData, options: EncoderOptions = {}) {
     this.data = data;
     this.#pairs = new PairTable(data);
-    const pre = preTokenizerFromSpec(data.preTokenizer, 'encoder data');
-    this.pieceEnd = pre.pieceEnd.bind(pre);
-    this.#cacheSize = options.cacheSize ?? 65536;
+    this.pieceEnd = preTokenizerFromSpec(data.preTokenizer, 'encoder data').pieceEnd;
+    const cacheSize = options.cacheSize ?? 65536;
+    this.#cache = cacheSize > 0 ? new PieceCache(cacheSize) : null;
     const { tokenBytes, tokenOffsets } = data;
     const idCount = tokenOffsets.length - 1;
     for (let id = 0; id < idCount; id++) {
@@ -148,23 +148,21 @@ export class BPEEncoder {
    */
   encodeOrdinaryInto(text: string, out: number[], start = 0, stop = text.length): void {
     const n = text.length;
-    const useCache = this.#cacheSize > 0;
+    const cache = this.#cache;
     const pieceEnd = this.pieceEnd;
     for (let i = start; i < stop; ) {
       const e = pieceEnd(text, i, n);
-      if (useCache) {
-        const piece = text.slice(i, e);
-        let ids = this.#cache.get(piece);
-        if (ids === undefined) {
-          ids = this.#oldCache.get(piece) ?? this.#encodePiece(text, i, e);
-          this.#remember(piece, ids);
-        }
-        if (typeof ids === 'number') out.push(ids);
-        else for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-      } else {
+      const cacheable = cache !== null && e - i <= MAX_CACHED_PIECE;
+      const h = cacheable ? hashPiece(text, i, e) : 0;
+      if (!cacheable || !cache.appendTo(text, i, e, h, out)) {
         const ids = this.#encodePiece(text, i, e);
-        if (typeof ids === 'number') out.push(ids);
-        else for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+        if (typeof ids === 'number') {
+          out.push(ids);
+          if (cacheable) cache.add(text, i, e, h, [ids]);
+        } else {
+          for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+          if (cacheable) cache.add(text, i, e, h, ids);
+        }
       }
       i = e;
     }
@@ -186,15 +184,6 @@ export class BPEEncoder {
     let ids = this.#merge(copy, copy.length);
     if (this.#bytesMissing) ids = this.#replaceUnknown(ids, copy, copy.length);
     return typeof ids === 'number' ? [ids] : Array.from(ids);
-  }
-
-  /** Two-generation bounded cache: at capacity the current map becomes the old one (a cheap LRU). */
-  #remember(piece: string, ids: CachedIds): void {
-    if (this.#cache.size >= this.#cacheSize) {
-      this.#oldCache = this.#cache;
-      this.#cache = new Map();
-    }
-    this.#cache.set(piece, ids);
   }
 
   /** UTF-8 bytes of text[start..end) into the scratch buffer; lone surrogates become U+FFFD (as TextEncoder). */

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileError, readJsonFile, readTextFile, writeFileAtomic, writeJsonAtomic } from '../../utils/fs.js';
 import { bytesToDisplay, displayToBytes } from '../byte-unicode.js';
+import type { PreTokenizerSpec } from '../pre-tokenizers/pre-tokenizer.js';
 
 export type Merge = [Uint8Array, Uint8Array];
 
@@ -297,10 +298,33 @@ function displayVocab(
 }
 
 /** Writes `tokenizer.json`, `vocab.json` and `merges.txt` into `dir` (each atomically). */
-export function writeHuggingFaceFiles(dir: string, files: BPEFiles & { merges: Merge[] }): void {
+export function writeHuggingFaceFiles(
+  dir: string,
+  files: BPEFiles & { merges: Merge[] },
+  preTokenizer: PreTokenizerSpec = { type: 'gpt2' },
+): void {
   const vocab = displayVocab(files.vocab, files.specials);
   const merges = files.merges.map(([a, b]) => [bytesToDisplay(a), bytesToDisplay(b)] as [string, string]);
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  // HF's ByteLevel pre-tokenizer applies GPT-2's pattern itself; any other pattern is a Split before it.
+  const noRegex = { ...byteLevel, use_regex: false };
+  const preTokenizerJson =
+    preTokenizer.type === 'gpt2'
+      ? byteLevel
+      : preTokenizer.type === 'none'
+        ? noRegex
+        : {
+            type: 'Sequence',
+            pretokenizers: [
+              {
+                type: 'Split',
+                pattern: { Regex: preTokenizer.pattern },
+                behavior: 'Isolated',
+                invert: false,
+              },
+              noRegex,
+            ],
+          };
   const tokenizerJson = {
     version: '1.0',
     truncation: null,
@@ -315,7 +339,7 @@ export function writeHuggingFaceFiles(dir: string, files: BPEFiles & { merges: M
       special: true,
     })),
     normalizer: null,
-    pre_tokenizer: byteLevel,
+    pre_tokenizer: preTokenizerJson,
     post_processor: { ...byteLevel, trim_offsets: false },
     decoder: byteLevel,
     model: {
