@@ -75,20 +75,21 @@ async function timeTfjs(
   const optimizer = tf.train.adam(1e-3);
   const inputIds = batchOf(c, 1);
   const targets = batchOf(c, 2);
-  const step = () => {
+  // The loss is read asynchronously: webgpu's synchronous read needs OffscreenCanvas, which Node lacks.
+  const step = async () => {
     const loss = optimizer.minimize(
       () => model.forward({ inputIds, targets }).loss!,
       true,
       model.trainableVariables(),
     )!;
-    loss.dataSync();
+    await loss.data();
     loss.dispose();
   };
-  step();
+  await step();
   const stepSeconds: number[] = [];
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
-    step();
+    await step();
     stepSeconds.push((performance.now() - t0) / 1000);
   }
   const kernels = await profileKernels(step);
@@ -98,7 +99,7 @@ async function timeTfjs(
 }
 
 /** Milliseconds per kernel name over one profiled step, largest first. */
-async function profileKernels(step: () => void): Promise<Array<[string, number]>> {
+async function profileKernels(step: () => Promise<void>): Promise<Array<[string, number]>> {
   const profile = await tf.profile(step);
   const byName = new Map<string, number>();
   for (const k of profile.kernels) {
