@@ -9,19 +9,10 @@ import { GPTConfig } from '../config.js';
 import { type BackendName, initBackend } from '../model/backend.js';
 import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
+import { arg, median } from './args.js';
 
 // The `tiny` config of bench/model.ts.
 const SHAPE = { vocabSize: 256, blockSize: 128, nEmbd: 128, nLayer: 2, nHead: 4 };
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 /** Prompts of lengths spread over 4 … 64 tokens, from a fixed LCG. */
 function promptsOf(count: number): number[][] {

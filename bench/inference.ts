@@ -17,22 +17,13 @@ import { loadOnnxRuntime, OnnxLanguageModel } from '../model/onnx-runtime.js';
 import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
 import { packageRoot } from '../utils/paths.js';
+import { arg, median } from './args.js';
 import { torchEnv, torchPython } from './torch-peer.js';
 
 const CONFIGS = {
   tiny: { vocabSize: 256, blockSize: 128, nEmbd: 128, nLayer: 2, nHead: 4, batch: 8 },
   small: { vocabSize: 8192, blockSize: 256, nEmbd: 384, nLayer: 6, nHead: 6, batch: 8 },
 };
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function timed(repeats: number, run: () => Promise<unknown> | unknown): Promise<number[]> {
   await run(); // warm-up

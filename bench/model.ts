@@ -15,6 +15,7 @@ import { GPTConfig } from '../config.js';
 import { type BackendName, initBackend } from '../model/backend.js';
 import { getModel } from '../model/registry.js';
 import { packageRoot } from '../utils/paths.js';
+import { arg, median } from './args.js';
 import { torchEnv, torchPython } from './torch-peer.js';
 
 interface BenchConfig {
@@ -32,11 +33,6 @@ const CONFIGS: BenchConfig[] = [
   { name: 'small', vocab: 8192, ctx: 256, width: 384, layers: 6, heads: 6, batch: 8 },
 ];
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-
 // Where the PyTorch peer runs: cpu, or cuda on a GPU machine (bench/gpu.ts).
 const torchDevice = arg('torch-device', 'cpu');
 
@@ -48,11 +44,6 @@ function batchOf(c: BenchConfig, seed: number): number[][] {
       return s % c.vocab;
     }),
   );
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 /** Times `steps` training steps after one warm-up; returns per-step seconds. */
