@@ -104,7 +104,7 @@ describe('cleangpt train / generate / eval', () => {
     expect(() => cli('train', ...args, ...sizes, '--max-steps', '1')).toThrow(/needs a vocabulary size/);
     const gpt2Args = common.map((a) => (a === 'byte' ? 'gpt2' : a));
     expect(() => cli('train', ...gpt2Args, ...sizes, '--max-steps', '1', '--vocab-size', '300')).toThrow(
-      /--vocab-size applies to a tokenizer trained on --data \(character, bpe\), not to gpt2/,
+      /--vocab-size applies to a tokenizer trained on --data \(character, bpe(, unigram)?\), not to gpt2/,
     );
   });
 
