@@ -158,6 +158,23 @@ function record(
   log(`seed ${seed} ${target} ${condition}: ${bpb.toFixed(3)} bits/byte`);
 }
 
+/** Continued training (embeddings and body) from `model`, bits per byte at `evalAt`, added to the curves. */
+async function curve(
+  label: string,
+  model: TransformerModel,
+  tokenizer: BaseTokenizer,
+  seed: number,
+): Promise<void> {
+  const points = await continueTraining(
+    model,
+    tokenizer,
+    sLm.slice(0, 200_000),
+    { steps: continueSteps, evalAt, batchSize: 8, blockSize: 64, learningRate: 1e-3, seed },
+    () => windowBitsPerByte(windowLosses(model, tokenizer, windows)),
+  );
+  curves.push({ label, points: points.map((p) => ({ x: p.step, y: p.value })) });
+}
+
 for (const seed of seeds) {
   log(`seed ${seed}: training LM_A (${lmSteps} steps)`);
   const lmA = await trainLm(tokA, 'lm-A', seed);
@@ -165,14 +182,7 @@ for (const seed of seeds) {
   if (seed === seeds[0] && continueSteps > 0) {
     // original@N: LM_A continued with A on the same data, so extra data is not credited to a start.
     const copy = transferModel(lmA, tokA, tokA, { method: 'lexical', seed }).model;
-    const points = await continueTraining(
-      copy,
-      tokA,
-      sLm.slice(0, 200_000),
-      { steps: continueSteps, evalAt, batchSize: 8, blockSize: 64, learningRate: 1e-3, seed },
-      () => windowBitsPerByte(windowLosses(copy, tokA, windows)),
-    );
-    curves.push({ label: 'original@N (A)', points: points.map((p) => ({ x: p.step, y: p.value })) });
+    await curve('original@N (A)', copy, tokA, seed);
     copy.dispose();
   }
   log(`seed ${seed}: training the hypernetwork (${hnSteps} steps)`);
@@ -197,16 +207,7 @@ for (const seed of seeds) {
     for (const method of ['random', 'lexical', 'fvt', 'first-piece', 'hypernet'] as const) {
       const { model, report } = transferModel(lmA, tokA, tokB, { method, predictor: hypernet, seed });
       record(seed, name, method, windowLosses(model, tokB, windows), report.overlap);
-      if (seed === seeds[0] && continueSteps > 0) {
-        const points = await continueTraining(
-          model,
-          tokB,
-          sLm.slice(0, 200_000),
-          { steps: continueSteps, evalAt, batchSize: 8, blockSize: 64, learningRate: 1e-3, seed },
-          () => windowBitsPerByte(windowLosses(model, tokB, windows)),
-        );
-        curves.push({ label: `${name}: ${method}`, points: points.map((p) => ({ x: p.step, y: p.value })) });
-      }
+      if (seed === seeds[0] && continueSteps > 0) await curve(`${name}: ${method}`, model, tokB, seed);
       model.dispose();
     }
     const scratch = await trainLm(tokB, `lm-${name.replace(/\s+/g, '-')}`, seed);

@@ -23,6 +23,10 @@ const run = (...args: string[]): { out: string; err: string; status: number } =>
   }
 };
 
+/** `cleangpt transfer --model M --tokenizer T --method X --out DIR …extra`. */
+const transfer = (model: string, tokenizer: string, method: string, out: string, ...extra: string[]) =>
+  run('transfer', '--model', model, '--tokenizer', tokenizer, '--method', method, '--out', out, ...extra);
+
 describe('cleangpt transfer / transfer train-hypernet / tokenizers train-unigram', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-transfer-cli-'));
   const corpus = path.join(dir, 'small.txt');
@@ -61,41 +65,11 @@ describe('cleangpt transfer / transfer train-hypernet / tokenizers train-unigram
       unigramDir,
     );
     expect(trained.out).toMatch(/Unigram vocabulary of 400/);
-    const fvt = run(
-      'transfer',
-      '--model',
-      modelDir,
-      '--tokenizer',
-      unigramDir,
-      '--method',
-      'fvt',
-      '--out',
-      path.join(dir, 'fvt'),
-    );
+    const fvt = transfer(modelDir, unigramDir, 'fvt', path.join(dir, 'fvt'));
     expect(fvt.out).toMatch(/fvt: byte 259 -> unigram 400 ids/);
-    const gen = run(
-      'generate',
-      '--model',
-      path.join(dir, 'fvt'),
-      '--prompt',
-      'And',
-      '--max-new-tokens',
-      '3',
-      '--seed',
-      '1',
-    );
+    const gen = run('generate', '--model', path.join(dir, 'fvt'), '--prompt', 'And', '--max-new-tokens', '3');
     expect(gen.status).toBe(0);
-    const again = run(
-      'transfer',
-      '--model',
-      modelDir,
-      '--tokenizer',
-      unigramDir,
-      '--method',
-      'fvt',
-      '--out',
-      path.join(dir, 'fvt'),
-    );
+    const again = transfer(modelDir, unigramDir, 'fvt', path.join(dir, 'fvt'));
     expect(again.err).toMatch(/exists and is not empty/);
     const hnOut = path.join(dir, 'hn');
     const hn = run(
@@ -113,18 +87,13 @@ describe('cleangpt transfer / transfer train-hypernet / tokenizers train-unigram
       '2',
     );
     expect(hn.out).toMatch(/trained 3 steps/);
-    const moved = run(
-      'transfer',
-      '--model',
+    const moved = transfer(
       modelDir,
-      '--tokenizer',
       unigramDir,
-      '--method',
       'hypernet',
+      path.join(dir, 'hn-model'),
       '--hypernet',
       path.join(hnOut, 'hypernet'),
-      '--out',
-      path.join(dir, 'hn-model'),
     );
     expect(moved.out).toMatch(/hypernet: byte 259 -> unigram 400/);
     expect(fs.existsSync(path.join(dir, 'hn-model', 'tokenizer', 'tokenizer.json'))).toBe(true);
@@ -137,57 +106,20 @@ describe('cleangpt transfer / transfer train-hypernet / tokenizers train-unigram
     trainUnigram([fs.readFileSync(corpus, 'utf8')], { vocabSize: 300 }).tokenizer.savePretrained(
       path.join(mixed, 'tokenizer'),
     );
-    const r1 = run(
-      'transfer',
-      '--model',
-      mixed,
-      '--tokenizer',
-      'byte',
-      '--method',
-      'fvt',
-      '--out',
-      path.join(dir, 'x1'),
-    );
+    const r1 = transfer(mixed, 'byte', 'fvt', path.join(dir, 'x1'));
     expect(r1.err).toMatch(/mixed: the model has 259 token rows but the tokenizer \(unigram\) has 300 ids/);
-    const r2 = run(
-      'transfer',
-      '--model',
+    const r2 = transfer(
       modelDir,
-      '--tokenizer',
       'byte',
-      '--method',
       'hypernet',
+      path.join(dir, 'x2'),
       '--hypernet',
       path.join(dir, 'none'),
-      '--out',
-      path.join(dir, 'x2'),
     );
     expect(r2.err).toMatch(/none: no hypernetwork directory/);
-    const r3 = run(
-      'transfer',
-      '--model',
-      modelDir,
-      '--tokenizer',
-      'byte',
-      '--method',
-      'nearest',
-      '--out',
-      path.join(dir, 'x3'),
-    );
+    const r3 = transfer(modelDir, 'byte', 'nearest', path.join(dir, 'x3'));
     expect(r3.err).toMatch(/--method "nearest" is not one of/);
-    const r4 = run(
-      'transfer',
-      '--model',
-      modelDir,
-      '--tokenizer',
-      'byte',
-      '--method',
-      'fvt',
-      '--hypernet',
-      path.join(dir, 'hn'),
-      '--out',
-      path.join(dir, 'x4'),
-    );
+    const r4 = transfer(modelDir, 'byte', 'fvt', path.join(dir, 'x4'), '--hypernet', path.join(dir, 'hn'));
     expect(r4.err).toMatch(/--hypernet <dir> goes with --method hypernet/);
     for (const x of ['x1', 'x2', 'x3', 'x4']) expect(fs.existsSync(path.join(dir, x))).toBe(false);
   }, 60_000);

@@ -297,6 +297,27 @@ function displayVocab(
   return out;
 }
 
+/** HF `tokenizer.json`'s ByteLevel pre-tokenizer / decoder: GPT-2's regex and byte alphabet, no prefix space. */
+export const HF_BYTE_LEVEL = {
+  type: 'ByteLevel',
+  add_prefix_space: false,
+  trim_offsets: true,
+  use_regex: true,
+};
+
+/** HF `added_tokens` entries for special tokens matched verbatim. */
+export function hfAddedTokens(specials: ReadonlyArray<readonly [string, number]>): object[] {
+  return specials.map(([content, id]) => ({
+    id,
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
+}
+
 /** Writes `tokenizer.json`, `vocab.json` and `merges.txt` into `dir` (each atomically). */
 export function writeHuggingFaceFiles(
   dir: string,
@@ -305,7 +326,7 @@ export function writeHuggingFaceFiles(
 ): void {
   const vocab = displayVocab(files.vocab, files.specials);
   const merges = files.merges.map(([a, b]) => [bytesToDisplay(a), bytesToDisplay(b)] as [string, string]);
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  const byteLevel = HF_BYTE_LEVEL;
   // HF's ByteLevel pre-tokenizer applies GPT-2's pattern itself; any other pattern is a Split before it.
   const noRegex = { ...byteLevel, use_regex: false };
   const preTokenizerJson =
@@ -329,15 +350,7 @@ export function writeHuggingFaceFiles(
     version: '1.0',
     truncation: null,
     padding: null,
-    added_tokens: files.specials.map(([content, id]) => ({
-      id,
-      content,
-      single_word: false,
-      lstrip: false,
-      rstrip: false,
-      normalized: false,
-      special: true,
-    })),
+    added_tokens: hfAddedTokens(files.specials),
     normalizer: null,
     pre_tokenizer: preTokenizerJson,
     post_processor: { ...byteLevel, trim_offsets: false },

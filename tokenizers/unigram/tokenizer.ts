@@ -12,11 +12,11 @@ import {
   BaseTokenizer,
   checkText,
   type DecodeOptions,
-  idsToArray,
   readTokenizerConfig,
   TOKENIZER_CONFIG_FILE,
   type TokenIds,
 } from '../base.js';
+import { HF_BYTE_LEVEL, hfAddedTokens } from '../bpe/formats.js';
 import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
 import { pieceEnd } from '../bpe/scan.js';
 import { bytesToDisplay, displayToBytes } from '../byte-unicode.js';
@@ -156,29 +156,6 @@ export class UnigramTokenizer extends BaseTokenizer {
     }
   }
 
-  override decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
-    const values = idsToArray(ids);
-    const parts: Uint8Array[] = [];
-    let total = 0;
-    for (const id of values) {
-      const special = this.#specialBytes.get(id);
-      if (special !== undefined && options.skipSpecialTokens) continue;
-      const bytes = special ?? this.model.tokenBytes(id);
-      if (bytes === null || bytes === undefined) {
-        throw new UnigramError(`id ${id} is outside the vocabulary (size ${this.vocabSize})`);
-      }
-      parts.push(bytes);
-      total += bytes.length;
-    }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  }
-
   decode(ids: TokenIds, options: DecodeOptions = {}): string {
     return utf8Replace.decode(this.decodeBytes(ids, options));
   }
@@ -201,24 +178,15 @@ export class UnigramTokenizer extends BaseTokenizer {
 
   /** The Hugging Face `tokenizer.json` object (Unigram model, ByteLevel pre-tokenizer and decoder). */
   toHuggingFaceJson(): object {
-    const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
     return {
       version: '1.0',
       truncation: null,
       padding: null,
-      added_tokens: [...this.#specials].map(([content, id]) => ({
-        id,
-        content,
-        single_word: false,
-        lstrip: false,
-        rstrip: false,
-        normalized: false,
-        special: true,
-      })),
+      added_tokens: hfAddedTokens([...this.#specials]),
       normalizer: null,
-      pre_tokenizer: byteLevel,
+      pre_tokenizer: HF_BYTE_LEVEL,
       post_processor: null,
-      decoder: byteLevel,
+      decoder: HF_BYTE_LEVEL,
       model: {
         type: 'Unigram',
         unk_id: null,
