@@ -3,7 +3,7 @@
  * are listed here; tokenizers, corpora and analysis (everything that runs without TensorFlow.js) come
  * from text-api.ts.
  */
-export { type ExtractCuesOptions, extractCues } from './inference/cues.js';
+export { type ExtractCuesOptions, ExtractionInterrupted, extractCues } from './inference/cues.js';
 export {
   batchGenerate,
   GENERATION_DEFAULTS,

@@ -47,10 +47,19 @@ export function registerExtractCommands(program: Command): void {
     .addOption(threadsOption())
     .addOption(quietOption())
     .action(async (o) => {
-      const { extractCues, loadTokenizer } = await import('../index.js');
+      const { ExtractionInterrupted, extractCues, loadTokenizer } = await import('../index.js');
       const model = await loadInferenceModel(o, 'score');
       const tokenizer = loadTokenizer(path.join(o.model, 'tokenizer'));
-      const meta = await extractCues(model, tokenizer, o.input, o.out, {
+      // The first Ctrl-C commits the documents done and exits 130; the handler is then gone, so a second
+      // one ends the process at once (the corpus keeps its last commit).
+      const controller = new AbortController();
+      process.once('SIGINT', () => {
+        console.error(
+          '\ncleangpt: stopping after this document and committing (Ctrl-C again to quit at once)',
+        );
+        controller.abort();
+      });
+      const extraction = extractCues(model, tokenizer, o.input, o.out, {
         blockSize: o.blockSize,
         stride: o.stride,
         batchSize: o.batchSize,
@@ -61,7 +70,15 @@ export function registerExtractCommands(program: Command): void {
         resume: o.resume,
         overwrite: o.overwrite,
         progress: !o.quiet,
+        signal: controller.signal,
       });
+      const meta = await extraction.catch((error: unknown) => {
+        if (!(error instanceof ExtractionInterrupted)) throw error;
+        console.error(`cleangpt: ${error.message}; continue with the same command and --resume`);
+        process.exitCode = 130;
+        return null;
+      });
+      if (meta === null) return;
       console.log(
         `wrote ${meta.numBytes} bytes in ${meta.numDocuments} documents with cues ${meta.cues.join(', ')} (${meta.unit}) to ${o.out}`,
       );

@@ -46,6 +46,19 @@ export interface ExtractCuesOptions extends ReadOptions {
   commitBytes?: number;
   /** Show a progress bar on stderr (default true; silent without a TTY). */
   progress?: boolean;
+  /** Stops the extraction between documents with a commit (wire Ctrl-C to it); it then throws ExtractionInterrupted. */
+  signal?: AbortSignal;
+}
+
+/** Thrown when `signal` stopped an extraction; the committed documents stay, and `resume` continues. */
+export class ExtractionInterrupted extends Error {
+  constructor(
+    readonly outDir: string,
+    readonly numDocuments: number,
+  ) {
+    super(`${outDir}: extraction interrupted after ${numDocuments} committed documents; resume continues it`);
+    this.name = 'ExtractionInterrupted';
+  }
 }
 
 /** Per-byte cue values for one kept prediction row of log-probabilities. */
@@ -253,6 +266,7 @@ export async function extractCues(
   };
 
   let documents = 0;
+  let yielded = performance.now();
   try {
     for (let f = 0; f < files.length; f++) {
       for await (const document of readDocuments([files[f]!], options)) {
@@ -270,6 +284,15 @@ export async function extractCues(
         documents++;
         await runWindows(false);
         flushDocuments(firstTarget(nextWindow));
+        // Lets signal handlers run (Ctrl-C) every 50 ms or so; a stop commits what is done.
+        if (performance.now() - yielded > 50) {
+          await new Promise((resolve) => setImmediate(resolve));
+          yielded = performance.now();
+        }
+        if (options.signal?.aborted) {
+          writer.commit();
+          throw new ExtractionInterrupted(outDir, writer.numDocuments);
+        }
       }
     }
     if (documents < skipDocuments) {

@@ -10,6 +10,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { ExtractionInterrupted, extractCues } from '../inference/cues.js';
+import { loadModel } from '../model/io.js';
 import { createRng } from '../model/sampling.js';
 import { loadTokenizer } from '../tokenizers/registry.js';
 import { readMetrics } from '../trainers/metrics-log.js';
@@ -291,4 +295,25 @@ describe('cleangpt extract predictions', () => {
     for (const file of fs.readdirSync(whole).filter((f) => f !== 'meta.json'))
       expect(fs.readFileSync(path.join(out, file))).toEqual(fs.readFileSync(path.join(whole, file)));
   }, 180_000);
+
+  test('a stop request (Ctrl-C) commits, throws ExtractionInterrupted, and resume completes the same corpus', async () => {
+    await tf.setBackend('cpu');
+    const model = loadModel(straight).eval();
+    const tokenizer = loadTokenizer(path.join(straight, 'tokenizer'));
+    const tiny = path.join(tmp, 'tiny.txt');
+    fs.writeFileSync(tiny, fs.readFileSync(corpus, 'utf8').slice(0, 400));
+    const options = { documentSeparator: '\n', progress: false, commitBytes: 1 };
+    const whole = path.join(tmp, 'cues-tiny');
+    await extractCues(model, tokenizer, [tiny], whole, options);
+    const out = path.join(tmp, 'cues-stopped');
+    const stop = new AbortController();
+    stop.abort();
+    const stopped = extractCues(model, tokenizer, [tiny], out, { ...options, signal: stop.signal });
+    await expect(stopped).rejects.toThrow(ExtractionInterrupted);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'meta.json'), 'utf8')).complete).toBe(false);
+    await extractCues(model, tokenizer, [tiny], out, { ...options, resume: true });
+    for (const file of fs.readdirSync(whole))
+      expect(fs.readFileSync(path.join(out, file))).toEqual(fs.readFileSync(path.join(whole, file)));
+    model.dispose();
+  }, 60_000);
 });
