@@ -261,35 +261,21 @@ describe('cleangpt extract predictions', () => {
       corpus,
       '--out',
       out,
-    ];
-    const whole = path.join(tmp, 'cues-whole');
-    ok(await cli([...args(whole), '--document-separator', '\\n', '--backend', 'cpu', '--quiet']));
-    const out = path.join(tmp, 'cues-killed');
-    for (let kill = 0; kill < 2; kill++) {
-      const resumable = fs.existsSync(path.join(out, 'meta.json'));
-      await cli(
-        [
-          ...args(out),
-          '--document-separator',
-          '\\n',
-          '--backend',
-          'cpu',
-          '--quiet',
-          resumable ? '--resume' : '--overwrite',
-        ],
-        killAfter(1000 + Math.floor(rng() * 2000)),
-      );
-    }
-    const resumable = fs.existsSync(path.join(out, 'meta.json'));
-    const last = await cli([
-      ...args(out),
       '--document-separator',
       '\\n',
       '--backend',
       'cpu',
       '--quiet',
-      resumable ? '--resume' : '--overwrite',
-    ]);
+    ];
+    const whole = path.join(tmp, 'cues-whole');
+    ok(await cli(args(whole)));
+    const out = path.join(tmp, 'cues-killed');
+    const again = () => [
+      ...args(out),
+      fs.existsSync(path.join(out, 'meta.json')) ? '--resume' : '--overwrite',
+    ];
+    for (let kill = 0; kill < 2; kill++) await cli(again(), killAfter(1000 + Math.floor(rng() * 2000)));
+    const last = await cli(again());
     // A kill after the final commit leaves a complete corpus, which --resume reports instead of redoing.
     if (last.code !== 0) expect(last.stderr).toMatch(/already holds a complete cue corpus/);
     for (const file of fs.readdirSync(whole).filter((f) => f !== 'meta.json'))
