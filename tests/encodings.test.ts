@@ -13,16 +13,7 @@ import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
 import { trainBPE } from '../tokenizers/bpe/trainer.js';
 import { Cl100kTokenizer, encodingOptions, O200kTokenizer } from '../tokenizers/encodings.js';
 import { loadTokenizer, resolveTokenizer } from '../tokenizers/registry.js';
-
-const DATA = path.join(import.meta.dirname, '..', 'data');
-const CORPORA = [
-  path.join(DATA, 'kjv.txt'),
-  ...fs
-    .readdirSync(path.join(DATA, 'multilingual'))
-    .filter((f) => f.endsWith('.txt'))
-    .sort()
-    .map((f) => path.join(DATA, 'multilingual', f)),
-];
+import { CORPORA } from './corpora.js';
 
 const ADVERSARIAL = [
   '',

@@ -5,16 +5,7 @@ import { get_encoding, type Tiktoken } from 'tiktoken';
 import { Tokenizer as HFTokenizer } from 'tokenizers';
 import { GPT2Tokenizer } from '../tokenizers/gpt2.js';
 import { createTokenizer, loadTokenizer } from '../tokenizers/registry.js';
-
-const DATA = path.join(import.meta.dirname, '..', 'data');
-const CORPORA = [
-  path.join(DATA, 'kjv.txt'),
-  ...fs
-    .readdirSync(path.join(DATA, 'multilingual'))
-    .filter((f) => f.endsWith('.txt'))
-    .sort()
-    .map((f) => path.join(DATA, 'multilingual', f)),
-];
+import { CORPORA } from './corpora.js';
 
 const ADVERSARIAL = [
   '',
