@@ -81,6 +81,11 @@ export * from './text-api.js';
 export { AdamW, type AdamWOptions } from './trainers/adamw.js';
 export { AdvancedTrainer, type AdvancedTrainerOptions } from './trainers/advanced-trainer.js';
 export { BaseTrainer, evaluateModel, evaluateOnnx } from './trainers/base-trainer.js';
+export {
+  BYTESPAN_TRAINING_DEFAULTS,
+  type ByteSpanTrainingOptions,
+  trainByteSpanTokenizer,
+} from './trainers/bytespan-tokenizer.js';
 export { DirectoryCheckpointStore } from './trainers/checkpoint.js';
 export { getTrainer, listTrainers, registerTrainer, type TrainerClass } from './trainers/registry.js';
 export {

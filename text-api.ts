@@ -172,7 +172,12 @@ export {
   unregisterTokenizer,
 } from './tokenizers/registry.js';
 export type { SpecialTokenPolicy } from './tokenizers/special-policy.js';
-export type { TokenizerTrainingData, TrainableTokenizerClass } from './tokenizers/training.js';
+export {
+  registerTokenizerTrainer,
+  type TokenizerTrainer,
+  type TokenizerTrainingData,
+  type TrainableTokenizerClass,
+} from './tokenizers/training.js';
 export { UnigramError, UnigramModel } from './tokenizers/unigram/model.js';
 export {
   UnigramTokenizer,

@@ -104,8 +104,18 @@ describe('cleangpt train / generate / eval', () => {
     expect(() => cli('train', ...args, ...sizes, '--max-steps', '1')).toThrow(/needs a vocabulary size/);
     const gpt2Args = common.map((a) => (a === 'byte' ? 'gpt2' : a));
     expect(() => cli('train', ...gpt2Args, ...sizes, '--max-steps', '1', '--vocab-size', '300')).toThrow(
-      /--vocab-size applies to a tokenizer trained on --data \(character, bpe(, unigram)?\), not to gpt2/,
+      /--vocab-size applies to a tokenizer trained on --data \(character, bpe, bytespan, unigram\), not to gpt2/,
     );
+  });
+
+  test('--tokenizer bytespan --vocab-size N trains a ByteSpan tokenizer of N entries on the data', () => {
+    const spanOut = path.join(dir, 'bytespan');
+    const args = common.map((a) => (a === out ? spanOut : a === 'byte' ? 'bytespan' : a));
+    cli('train', ...args, ...sizes, '--max-steps', '1', '--vocab-size', '800');
+    const config = JSON.parse(
+      fs.readFileSync(path.join(spanOut, 'tokenizer', 'tokenizer_config.json'), 'utf8'),
+    );
+    expect(config).toMatchObject({ tokenizer_type: 'bytespan', vocab_size: 800 });
   });
 
   test('a missing data file is reported before training', () => {

@@ -48,6 +48,8 @@ export type EncodingTokenizerOptions = Pick<BPETokenizerOptions, 'maxLength' | '
 
 /** A named encoding as a tokenizer; each subclass sets `tokenizerType` to the encoding's name. */
 export class NamedEncodingTokenizer extends BPETokenizer {
+  protected static override readonly fixedVocabulary: boolean = true;
+
   constructor(options: EncodingTokenizerOptions & Partial<BPETokenizerOptions> = {}) {
     const name = (new.target as typeof NamedEncodingTokenizer).tokenizerType;
     const spec = ENCODINGS[name];

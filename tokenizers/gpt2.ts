@@ -41,6 +41,7 @@ export function bundledGpt2Files(): BPEFiles {
 
 export class GPT2Tokenizer extends BPETokenizer {
   static override readonly tokenizerType: string = 'gpt2';
+  protected static override readonly fixedVocabulary: boolean = true;
 
   constructor(options: GPT2TokenizerOptions = {}) {
     const files = options.files ?? bundledGpt2Files();

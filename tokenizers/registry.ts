@@ -12,7 +12,7 @@ import { ByteSpanTokenizer, isHubWordPieceDirectory } from './bytespan/tokenizer
 import { CharacterTokenizer } from './character.js';
 import { Cl100kTokenizer, O200kTokenizer } from './encodings.js';
 import { GPT2Tokenizer } from './gpt2.js';
-import { isTrainable, type TokenizerTrainingData } from './training.js';
+import { isTrainable, type TokenizerTrainingData, tokenizerTrainerRegistry } from './training.js';
 import { UnigramTokenizer } from './unigram/tokenizer.js';
 
 /** What a registered tokenizer class provides: a constructor taking one options object and a loader. */
@@ -64,18 +64,22 @@ export function createTokenizer(name: string, options?: object): BaseTokenizer {
   return new Ctor(options);
 }
 
-/** The registered types that can be trained from data. */
+/** The registered types that can be trained from data (a registered trainer or the class's own `train`). */
 export function listTrainableTokenizers(): string[] {
-  return tokenizerRegistry.list().filter((name) => isTrainable(tokenizerRegistry.get(name)));
+  return tokenizerRegistry
+    .list()
+    .filter((name) => tokenizerTrainerRegistry.has(name) || isTrainable(tokenizerRegistry.get(name)));
 }
 
 /**
- * A tokenizer of the registered type `name` (`char` = `character`) trained on `data` by the class's own
- * static `train`; a type without one is an error listing those that have one.
+ * A tokenizer of the registered type `name` (`char` = `character`) trained on `data` by the trainer
+ * registered for it, else by the class's own static `train`; a type with neither is an error listing
+ * those that have one.
  */
 export async function trainTokenizer(name: string, data: TokenizerTrainingData): Promise<BaseTokenizer> {
   const type = name === 'char' ? 'character' : name;
   const Ctor = tokenizerRegistry.get(type);
+  if (tokenizerTrainerRegistry.has(type)) return tokenizerTrainerRegistry.get(type)(data);
   if (!isTrainable(Ctor)) {
     throw new Error(
       `tokenizer type "${name}" cannot be trained from data (trainable: ${listTrainableTokenizers().join(', ')}); pass a saved tokenizer directory instead`,

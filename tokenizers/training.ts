@@ -3,6 +3,7 @@
  * tokenizer from documents, so `createTokenizer` gives an empty one and `trainTokenizer` a trained one
  * (`cleangpt train --tokenizer bpe --vocab-size N`). A user's registered tokenizer trains the same way.
  */
+import { Registry } from '../utils/registry.js';
 import type { BaseTokenizer } from './base.js';
 
 /** What a trainer is given. */
@@ -18,6 +19,23 @@ export interface TokenizerTrainingData {
 /** A tokenizer class that can be trained. */
 export interface TrainableTokenizerClass {
   train(data: TokenizerTrainingData): Promise<BaseTokenizer>;
+}
+
+/**
+ * A trainer registered for a tokenizer type beside the class: for trainers that need more than the
+ * tokenizers layer may import (ByteSpan's cue model lives in inference/; trainers/bytespan-tokenizer.ts
+ * registers it), or to give a user's tokenizer a trainer without subclassing.
+ */
+export type TokenizerTrainer = (data: TokenizerTrainingData) => Promise<BaseTokenizer>;
+
+export const tokenizerTrainerRegistry = new Registry<TokenizerTrainer>({
+  kind: 'tokenizer trainer',
+  check: (trainer) => (typeof trainer === 'function' ? null : 'it is not a function'),
+});
+
+/** Registers `trainer` for the tokenizer type `name` (it takes precedence over the class's static `train`). */
+export function registerTokenizerTrainer(name: string, trainer: TokenizerTrainer): void {
+  tokenizerTrainerRegistry.register(name, trainer);
 }
 
 /**

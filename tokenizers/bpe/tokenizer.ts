@@ -83,6 +83,8 @@ const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class BPETokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'bpe';
+  /** True for fixed encodings (GPT-2, cl100k_base, …): their inherited `train` is an error. */
+  protected static readonly fixedVocabulary: boolean = false;
 
   readonly encoder: BPEEncoder;
   /** Merges in rank order, or null in rank mode. */
@@ -452,6 +454,11 @@ export class BPETokenizer extends BaseTokenizer {
    * the documents, which are joined with `<|endoftext|>` so that no merge crosses two of them.
    */
   static async train(data: TokenizerTrainingData): Promise<BPETokenizer> {
+    if (this.fixedVocabulary) {
+      throw new Error(
+        `${this.name}.train: "${this.tokenizerType}" is a fixed encoding (its vocabulary ships with it) and cannot be trained; train a "bpe" tokenizer instead`,
+      );
+    }
     const { vocabSize } = data;
     if (vocabSize === undefined)
       throw new Error(
