@@ -1,33 +1,40 @@
 /**
- * Worker thread for parallel pre-token counting (run from the compiled dist/ file). Protocol: the
- * specials arrive in workerData; each `{ text }` message is counted and acknowledged with `{ done }`
- * (its length); `{ finish: true }` replies with the accumulated counts as transferable typed arrays.
+ * Pool worker for parallel pre-token counting (utils/pool-worker.ts). Set-up: the special tokens. Each
+ * `{ texts }` request counts every text (independently: a piece never spans two texts) into this
+ * worker's running counts and replies with the characters counted; `{ finish: true }` replies with the
+ * counts as transferable typed arrays and starts over empty.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { serve } from '../../utils/pool-worker.js';
 import { countPretokens, PieceCounter, type PieceCountsData } from './count-pretokens.js';
 import { specialsRegex } from './pretokenize.js';
 
-export type CountRequest = { text: string } | { finish: true };
-export type CountReply = { done: number } | { counts: PieceCountsData };
+export interface CountInit {
+  specials: string[];
+}
+export type CountRequest = { texts: readonly string[] } | { finish: true };
+export type CountReply = { chars: number } | { counts: PieceCountsData };
 
-const port = parentPort;
-if (port === null) throw new Error('count-worker.js must run as a worker thread');
-const specials = specialsRegex((workerData as { specials: string[] }).specials);
-const counter = new PieceCounter();
-
-port.on('message', (message: CountRequest) => {
-  if ('text' in message) {
-    countPretokens(message.text, specials, counter);
-    port.postMessage({ done: message.text.length } satisfies CountReply);
-    return;
-  }
-  const counts = counter.data();
-  const { arena, starts, lengths, hashes, counts: values } = counts;
-  port.postMessage({ counts } satisfies CountReply, [
-    arena.buffer as ArrayBuffer,
-    starts.buffer as ArrayBuffer,
-    lengths.buffer as ArrayBuffer,
-    hashes.buffer as ArrayBuffer,
-    values.buffer as ArrayBuffer,
-  ]);
-});
+serve<CountInit, CountRequest, CountReply>(
+  (init) => {
+    const specials = specialsRegex(init.specials);
+    let counter = new PieceCounter();
+    return (request) => {
+      if ('texts' in request) {
+        let chars = 0;
+        for (const text of request.texts) {
+          countPretokens(text, specials, counter);
+          chars += text.length;
+        }
+        return { chars };
+      }
+      const counts = counter.data();
+      counter = new PieceCounter();
+      return { counts };
+    };
+  },
+  (reply) => {
+    if (!('counts' in reply)) return [];
+    const { arena, starts, lengths, hashes, counts } = reply.counts;
+    return [arena, starts, lengths, hashes, counts].map((a) => a.buffer as ArrayBuffer);
+  },
+);

@@ -1,19 +1,14 @@
 /**
- * Worker thread for BPEWorkerPool: rebuilds the encoder from its plain data, then encodes batches of
- * texts or decodes batches of id rows. Replies go through a MessagePort and a shared flag, so the pool can wait synchronously.
+ * Pool worker for BPEWorkerPool (utils/pool-worker.ts): rebuilds the encoder from its plain data on the
+ * first request, then encodes batches of texts or decodes batches of id rows.
  */
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { serve } from '../../utils/pool-worker.js';
 import { BPEEncoder, type EncoderData } from './encoder.js';
 import { specialsRegex, splitOnSpecials } from './pretokenize.js';
 
 export interface EncodeWorkerInit {
   data: EncoderData;
   cacheSize: number | undefined;
-  /** Shared flags: signal[slot] is set to 1 after each reply, and signal[eventIndex] counts replies. */
-  signal: Int32Array;
-  slot: number;
-  eventIndex: number;
-  port: MessagePort;
 }
 
 /**
@@ -27,29 +22,28 @@ export type WorkerRequest =
 /** Encode: all ids of the batch back to back, and each text's id count. Decode: the texts. */
 export type WorkerReply = { ids: Int32Array; lengths: Int32Array } | { texts: string[] };
 
-const init = workerData as EncodeWorkerInit;
-
-/** Built on the first request, inside the handler, so a failure becomes an error reply instead of a hang. */
-let state: {
+interface EncodeState {
   encoder: BPEEncoder;
   specialId: Map<string, number>;
   specialBytes: Map<number, Uint8Array>;
   all: RegExp | null;
-} | null = null;
+}
 
-function getState(): NonNullable<typeof state> {
+function setup(init: EncodeWorkerInit): EncodeState {
   const utf8 = new TextEncoder();
-  state ??= {
+  return {
     encoder: new BPEEncoder(init.data, { cacheSize: init.cacheSize }),
     specialId: new Map(init.data.specials),
     specialBytes: new Map(init.data.specials.map(([s, id]) => [id, utf8.encode(s)])),
     all: specialsRegex(init.data.specials.map(([s]) => s)),
   };
-  return state;
 }
 
-function encodeBatch(texts: readonly string[], recognised: readonly string[] | null): WorkerReply {
-  const { encoder, specialId, all } = getState();
+function encodeBatch(
+  { encoder, specialId, all }: EncodeState,
+  texts: readonly string[],
+  recognised: readonly string[] | null,
+): WorkerReply {
   const specials = recognised === null ? all : specialsRegex(recognised);
   const lengths = new Int32Array(texts.length);
   const rows: number[][] = [];
@@ -75,8 +69,12 @@ function encodeBatch(texts: readonly string[], recognised: readonly string[] | n
 
 const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
-function decodeBatch(ids: Int32Array, lengths: Int32Array, skipSpecialTokens: boolean): WorkerReply {
-  const { encoder, specialBytes } = getState();
+function decodeBatch(
+  { encoder, specialBytes }: EncodeState,
+  ids: Int32Array,
+  lengths: Int32Array,
+  skipSpecialTokens: boolean,
+): WorkerReply {
   const texts: string[] = [];
   let at = 0;
   for (const length of lengths) {
@@ -88,21 +86,13 @@ function decodeBatch(ids: Int32Array, lengths: Int32Array, skipSpecialTokens: bo
   return { texts };
 }
 
-parentPort!.on('message', (request: WorkerRequest) => {
-  let reply: WorkerReply | { error: string };
-  try {
-    reply =
+serve<EncodeWorkerInit, WorkerRequest, WorkerReply>(
+  (init) => {
+    const state = setup(init);
+    return (request) =>
       request.kind === 'encode'
-        ? encodeBatch(request.texts, request.recognised)
-        : decodeBatch(request.ids, request.lengths, request.skipSpecialTokens);
-  } catch (error) {
-    reply = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
-  }
-  init.port.postMessage(
-    reply,
-    'ids' in reply ? [reply.ids.buffer as ArrayBuffer, reply.lengths.buffer as ArrayBuffer] : [],
-  );
-  Atomics.store(init.signal, init.slot, 1);
-  Atomics.add(init.signal, init.eventIndex, 1);
-  Atomics.notify(init.signal, init.eventIndex);
-});
+        ? encodeBatch(state, request.texts, request.recognised)
+        : decodeBatch(state, request.ids, request.lengths, request.skipSpecialTokens);
+  },
+  (reply) => ('ids' in reply ? [reply.ids.buffer as ArrayBuffer, reply.lengths.buffer as ArrayBuffer] : []),
+);

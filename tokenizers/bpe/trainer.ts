@@ -5,7 +5,8 @@
  * byte strings. Counting streams the corpus in safe blocks (optionally on worker threads); the merge
  * loop is incremental (merge-loop.ts).
  */
-import * as os from 'node:os';
+
+import { checkWorkerCount, defaultWorkerCount } from '../../utils/worker-pool.js';
 import { safeBlocks } from './chunking.js';
 import { countBlocks } from './count-pool.js';
 import { learnMerges, type StopReason } from './merge-loop.js';
@@ -51,7 +52,6 @@ export interface TrainBPEResult {
 }
 
 const DEFAULT_BLOCK_SIZE = 1 << 20;
-const MAX_DEFAULT_WORKERS = 8;
 
 function binaryToBytes(binary: string): Uint8Array {
   const bytes = new Uint8Array(binary.length);
@@ -81,10 +81,7 @@ function validate(options: TrainBPEOptions): {
   if (!Number.isFinite(minFrequency) || minFrequency < 0) {
     throw new Error(`minFrequency must be a non-negative number, got ${minFrequency}`);
   }
-  const numWorkers = options.numWorkers ?? Math.min(os.availableParallelism(), MAX_DEFAULT_WORKERS);
-  if (!Number.isInteger(numWorkers) || numWorkers < 1) {
-    throw new Error(`numWorkers must be a positive integer, got ${numWorkers}`);
-  }
+  const numWorkers = checkWorkerCount(options.numWorkers ?? defaultWorkerCount());
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
   if (!Number.isInteger(blockSize) || blockSize < 1)
     throw new Error(`blockSize must be a positive integer, got ${blockSize}`);

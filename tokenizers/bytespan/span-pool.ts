@@ -1,16 +1,16 @@
 /**
  * The span pass on several threads: the corpus is cut at document boundaries into ranges of about equal
- * bytes; this thread counts the first range while worker threads count the others, and the results are
+ * bytes; this thread counts the first range while pool workers (utils/worker-pool.ts) count the others, and the results are
  * merged in range order (span-merge.ts), so they equal the single-thread pass exactly. Bytes and cue are
  * shared with the workers, not copied: a corpus read by `readCueCorpus` already lives on
  * SharedArrayBuffers; any other is copied onto them once.
  */
-import * as os from 'node:os';
-import { Worker } from 'node:worker_threads';
+
+import { checkWorkerCount, defaultWorkerCount, WorkerPool } from '../../utils/worker-pool.js';
 import { compiledWorkerUrl } from '../../utils/worker-url.js';
 import type { CueCorpus } from './cue-corpus.js';
 import { mergeSpanCounts, type SpanCountsData } from './span-merge.js';
-import type { SpanWorkerData, SpanWorkerReply } from './span-worker.js';
+import type { SpanRequest } from './span-worker.js';
 import {
   checkSpanPass,
   countSpanRange,
@@ -33,7 +33,7 @@ export interface ParallelSpanPassOptions extends SpanPassOptions {
 }
 
 export function defaultSpanWorkers(numBytes: number): number {
-  return numBytes < MIN_PARALLEL_BYTES ? 1 : Math.min(8, os.availableParallelism());
+  return numBytes < MIN_PARALLEL_BYTES ? 1 : defaultWorkerCount();
 }
 
 /** Runs the span pass, on `numWorkers` threads where that applies; the result equals `countSpans`'s. */
@@ -42,9 +42,7 @@ export async function countSpansParallel(
   options: ParallelSpanPassOptions,
 ): Promise<SpanCounts> {
   const { numWorkers = defaultSpanWorkers(corpus.bytes.length), ...pass } = options;
-  if (!Number.isInteger(numWorkers) || numWorkers < 1) {
-    throw new Error(`numWorkers must be a positive integer, got ${numWorkers}`);
-  }
+  checkWorkerCount(numWorkers);
   const ranges = numWorkers === 1 ? [] : documentRanges(corpus.docEnds, numWorkers);
   if (ranges.length < 2) return countSpans(corpus, pass);
 
@@ -64,21 +62,16 @@ export async function countSpansParallel(
     );
   };
   onProgress?.(0, total);
-  const url = compiledWorkerUrl(import.meta.url, 'span-worker.js');
-  const workers: Worker[] = [];
+  const pool = new WorkerPool<SpanRequest, SpanCountsData, null, number>(
+    compiledWorkerUrl(import.meta.url, 'span-worker.js'),
+    { numWorkers: ranges.length - 1, init: null, onProgress: (slot, bytes) => report(slot + 1, bytes) },
+  );
   try {
-    const results = ranges.slice(1).map(([firstDoc, endDoc], i) => {
-      const worker = new Worker(url, {
-        workerData: {
-          corpus: sharedCorpus,
-          options: workerOptions,
-          firstDoc,
-          endDoc,
-        } satisfies SpanWorkerData,
-      });
-      workers.push(worker);
-      return workerResult(worker, (bytes) => report(i + 1, bytes));
-    });
+    const results = ranges
+      .slice(1)
+      .map(([firstDoc, endDoc], slot) =>
+        pool.request(slot, { corpus: sharedCorpus, options: workerOptions, firstDoc, endDoc }),
+      );
     // Rejections are awaited below in range order; this keeps a later range's failure from being
     // reported as unhandled while an earlier one is still awaited.
     for (const result of results) result.catch(() => {});
@@ -88,19 +81,8 @@ export async function countSpansParallel(
     onProgress?.(total, total);
     return counts;
   } finally {
-    await Promise.all(workers.map((worker) => worker.terminate()));
+    await pool.close();
   }
-}
-
-function workerResult(worker: Worker, onBytes: (done: number) => void): Promise<SpanCountsData> {
-  return new Promise((resolve, reject) => {
-    worker.on('message', (reply: SpanWorkerReply) => {
-      if ('counts' in reply) resolve(reply.counts);
-      else onBytes(reply.done);
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`span worker exited with code ${code} before its result`)));
-  });
 }
 
 /**

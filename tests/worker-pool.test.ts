@@ -1,0 +1,119 @@
+/**
+ * The one worker pool (utils/worker-pool.ts) and its three users, each fuzzed against its simple
+ * single-thread path: pre-token counting, batch encoding and the pool's own request/reply protocol
+ * (errors, order, bounded dispatch). The span pass is compared in bytespan-span-pool.test.ts.
+ */
+import fc from 'fast-check';
+import { countBlocks } from '../tokenizers/bpe/count-pool.js';
+import type { CountInit, CountReply, CountRequest } from '../tokenizers/bpe/count-worker.js';
+import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
+import { trainBPE } from '../tokenizers/bpe/trainer.js';
+import { checkWorkerCount, defaultWorkerCount, WorkerPool } from '../utils/worker-pool.js';
+import { compiledWorkerUrl } from '../utils/worker-url.js';
+
+const EOT = '<|endoftext|>';
+const countScript = () =>
+  compiledWorkerUrl(new URL('../tokenizers/bpe/count-pool.ts', import.meta.url).href, 'count-worker.js');
+
+const pieceText = fc
+  .array(fc.constantFrom('a', 'bc', ' ', ' d', '\n', '\n\n', '中文', "'s", EOT, '\t', '🙂', ''), {
+    maxLength: 40,
+  })
+  .map((parts) => parts.join(''));
+
+const sortedCounts = (m: Map<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+describe('worker count', () => {
+  test('one default, checked once', () => {
+    expect(defaultWorkerCount()).toBeGreaterThanOrEqual(1);
+    expect(defaultWorkerCount()).toBeLessThanOrEqual(8);
+    expect(checkWorkerCount(3)).toBe(3);
+    expect(() => checkWorkerCount(0)).toThrow('numWorkers must be a positive integer, got 0');
+    expect(() => checkWorkerCount(1.5)).toThrow('got 1.5');
+  });
+});
+
+describe('WorkerPool protocol', () => {
+  test('a failing request is an error naming the script; the worker goes on serving', async () => {
+    const pool = new WorkerPool<CountRequest, CountReply, CountInit>(countScript(), {
+      numWorkers: 1,
+      init: { specials: [] },
+    });
+    try {
+      const bad = { texts: null } as unknown as CountRequest; // not iterable: the handler throws
+      await expect(pool.request(0, bad)).rejects.toThrow(/count-worker\.js worker 0 failed/);
+      expect(await pool.request(0, { texts: ['ab ab'] })).toEqual({ chars: 5 });
+      // Synchronous waiting sees the same replies, in request order.
+      const replies = pool.mapSync([{ texts: ['x'] }, { texts: ['yy', 'zzz'] }, { texts: [] }]);
+      expect(replies).toEqual([{ chars: 1 }, { chars: 5 }, { chars: 0 }]);
+      expect(() => pool.mapSync([{ texts: ['x'] }, bad])).toThrow(/failed/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('dispatch keeps at most maxQueued waiting per worker and answers every request', async () => {
+    const pool = new WorkerPool<CountRequest, CountReply, CountInit>(countScript(), {
+      numWorkers: 2,
+      init: { specials: [] },
+    });
+    try {
+      let most = 0;
+      let chars = 0;
+      const requests = function* () {
+        for (let i = 0; i < 40; i++) {
+          most = Math.max(most, pool.pending(0), pool.pending(1));
+          yield { texts: ['word '.repeat(i)] };
+        }
+      };
+      await pool.dispatch(requests(), (reply) => {
+        if ('chars' in reply) chars += reply.chars;
+      });
+      expect(most).toBeLessThanOrEqual(2);
+      expect(chars).toBe(5 * ((39 * 40) / 2));
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('parallel paths equal the simple path', () => {
+  test('pre-token counting on 2 workers equals counting here (blocks and batches of documents)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.oneof(pieceText, fc.array(pieceText, { maxLength: 4 })), { minLength: 2, maxLength: 8 }),
+        fc.constantFrom<string[]>([], [EOT]),
+        async (blocks, specials) => {
+          const source = async function* () {
+            yield* blocks;
+          };
+          const serial = await countBlocks(source(), specials, 1);
+          const parallel = await countBlocks(source(), specials, 2);
+          expect(sortedCounts(parallel.toMap())).toEqual(sortedCounts(serial.toMap()));
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  test('encodeMany on 2 workers equals encode, empty texts and specials at the ends included', async () => {
+    const trained = await trainBPE({
+      input: 'the quick brown fox 中文 jumps over the lazy dog 🙂 '.repeat(20),
+      vocabSize: 300,
+      specialTokens: [EOT],
+      numWorkers: 1,
+    });
+    const bpe = new BPETokenizer({ vocab: trained.vocab, merges: trained.merges, specialTokens: [EOT] });
+    const pool = bpe.createWorkerPool(2);
+    try {
+      fc.assert(
+        fc.property(fc.array(pieceText, { maxLength: 30 }), (texts) => {
+          expect(pool.encodeMany(texts)).toEqual(texts.map((t) => bpe.encode(t)));
+        }),
+        { numRuns: 60 },
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+});
