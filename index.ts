@@ -6,7 +6,6 @@
 export { type ExtractCuesOptions, ExtractionInterrupted, extractCues } from './inference/cues.js';
 export {
   batchGenerate,
-  GENERATION_DEFAULTS,
   type GenerationOptions,
   type GenerationResult,
   runGeneration,
@@ -66,7 +65,8 @@ export {
   type SafetensorsFile,
   writeSafetensors,
 } from './model/safetensors.js';
-export { SASPTransformerModel, type SaspInit, type SaspScalars } from './model/sasp.js';
+export { SASPTransformerModel } from './model/sasp.js';
+export { TransformerModel } from './model/transformer.js';
 export {
   type ForwardInput,
   type ForwardOutput,
@@ -74,8 +74,7 @@ export {
   IGNORE_INDEX,
   ModelError,
   type ModelOptions,
-  TransformerModel,
-} from './model/transformer.js';
+} from './model/types.js';
 export { VanillaTransformerModel } from './model/vanilla.js';
 export * from './text-api.js';
 export { AdamW, type AdamWOptions } from './trainers/adamw.js';

@@ -58,7 +58,18 @@ export {
   type TokenCount,
   TokenUsageAnalyzer,
 } from './analysis/token-usage.js';
-export { ConfigError, GPTConfig, type GPTConfigFields } from './config.js';
+export {
+  ConfigError,
+  DEFAULT_MODEL_TYPE,
+  GenerationConfig,
+  GPTConfig,
+  type GPTConfigFields,
+  ModelConfig,
+  SaspConfig,
+  type SaspInit,
+  type SaspScalars,
+  TrainConfig,
+} from './config.js';
 export {
   BaseTokenizer,
   type BatchEncodeOptions,

@@ -29,7 +29,7 @@ export function registerExportCommands(program: Command): void {
       const model = loadModel(o.model);
       writeOnnx(model, o.out, { pastKeyValues: o.past, output: o.output });
       console.log(
-        `wrote ${o.out} (${model.config.modelType}, opset 17${o.past ? ', past key/values' : ''}, output ${o.output})`,
+        `wrote ${o.out} (${model.config.model.modelType}, opset 17${o.past ? ', past key/values' : ''}, output ${o.output})`,
       );
     });
 }

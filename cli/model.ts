@@ -43,7 +43,10 @@ function registerTrain(program: Command): void {
     )
     .requiredOption('--data <files...>', 'corpus files, folders or hf:// paths')
     .requiredOption('--out <dir>', 'output directory')
-    .option('--model <type>', 'model type (Vanilla, SASP or a registered plugin)', 'Vanilla')
+    .option(
+      '--model <type>',
+      "model type: Vanilla, SASP or a registered plugin (default: --config's modelType, else GPTConfig's default, Vanilla)",
+    )
     .option(
       '--trainer <name>',
       'advanced (steps, schedules, checkpoints), simple (the reference epoch loop) or a registered plugin',
@@ -105,7 +108,7 @@ function registerTrain(program: Command): void {
         o.config ?? 'command-line config',
       );
       // The model's width decides whether the wasm backend trains on every core (`--threads` overrides).
-      await initBackend({ backend: o.backend, wasmThreads: o.threads, modelWidth: config.nEmbd });
+      await initBackend({ backend: o.backend, wasmThreads: o.threads, modelWidth: config.model.nEmbd });
       let tokenizer: BaseTokenizer;
       if (o.resume) tokenizer = loadTokenizer(path.join(o.out, 'tokenizer'));
       else if (
@@ -174,9 +177,22 @@ function registerGenerate(program: Command): void {
     .description('sample a continuation from a trained model directory')
     .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
     .requiredOption('--prompt <text>', 'prompt text')
-    .option('--max-new-tokens <n>', 'tokens to generate', integerAtLeast(0), 50)
-    .option('--temperature <x>', 'sampling temperature, finite, >= 0 (0 = greedy)', temperature, 0.8)
-    .option('--top-k <n>', 'keep the k most likely tokens', integerAtLeast(1))
+    // Unset sampling flags take the model's own defaults (its config's generation section).
+    .option(
+      '--max-new-tokens <n>',
+      "tokens to generate (default: the model config's generationMaxLen)",
+      integerAtLeast(0),
+    )
+    .option(
+      '--temperature <x>',
+      "sampling temperature, finite, >= 0 (0 = greedy; default: the model config's)",
+      temperature,
+    )
+    .option(
+      '--top-k <n>',
+      "keep the k most likely tokens, 0 = all (default: the model config's topK)",
+      integerAtLeast(0),
+    )
     .option('--top-p <x>', 'nucleus mass in (0, 1]', fraction)
     .option('--min-p <x>', 'drop tokens below this fraction of the best one, in [0, 1)', minP)
     .option('--seed <n>', 'sampling seed', integerAtLeast(0), 0)
@@ -194,7 +210,7 @@ function registerGenerate(program: Command): void {
       const options = {
         maxNewTokens: o.maxNewTokens,
         temperature: o.temperature,
-        topK: o.topK ?? null,
+        topK: o.topK === 0 ? null : o.topK,
         topP: o.topP ?? null,
         minP: o.minP ?? null,
         seed: o.seed,

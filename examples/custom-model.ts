@@ -1,6 +1,6 @@
 /**
  * Registering a custom model: subclass TransformerModel (or a built-in), register the class under a
- * name, and set `config.modelType` to that name. The trainer, `loadModel` and the CLI's `--model` then
+ * name, and set `config.model.modelType` to that name. The trainer, `loadModel` and the CLI's `--model` then
  * build it through the registry exactly like "Vanilla" and "SASP".
  *
  * The model here is an attention-free baseline: every block is x + MLP(LN(x)), so a position sees only
@@ -30,9 +30,9 @@ import {
 class MlpOnlyModel extends TransformerModel {
   /** Parameters are named `transformer.h.{layer}.…`; embeddings, final LayerNorm and head come from the base. */
   protected buildBlocks(): void {
-    for (let i = 0; i < this.config.nLayer; i++) {
+    for (let i = 0; i < this.config.model.nLayer; i++) {
       this.addLayerNorm(`transformer.h.${i}.ln`);
-      this.addMlp(`transformer.h.${i}.mlp`, this.config.llamaMlp);
+      this.addMlp(`transformer.h.${i}.mlp`, this.config.model.llamaMlp);
     }
   }
 

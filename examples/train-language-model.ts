@@ -9,7 +9,7 @@
  *
  * Arguments: corpus files (default data/kjv.txt; documents are separated by blank lines). Flags:
  *   --tokenizer char|byte|gpt2|bpe   default bpe
- *   --model Vanilla|SASP             default Vanilla (or any name given to registerModel)
+ *   --model Vanilla|SASP             default DEFAULT_MODEL_TYPE, Vanilla (or any name given to registerModel)
  *   --steps N                        optimizer steps, default 200 (gpt2: 40, see RUN_SIZE)
  *   --batch-size N                   sequences of 64 tokens per step, default 16 (gpt2: 8)
  *   --bpe-vocab N                    vocabulary of the trained BPE, default 1024
@@ -25,6 +25,7 @@ import {
   BPETokenizer,
   ByteLevelTokenizer,
   CharacterTokenizer,
+  DEFAULT_MODEL_TYPE,
   dataFile,
   GPT2Tokenizer,
   GPTConfig,
@@ -38,7 +39,7 @@ const { values: args, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     tokenizer: { type: 'string', default: 'bpe' },
-    model: { type: 'string', default: 'Vanilla' },
+    model: { type: 'string', default: DEFAULT_MODEL_TYPE },
     steps: { type: 'string' },
     'batch-size': { type: 'string' },
     'bpe-vocab': { type: 'string' },

@@ -128,10 +128,10 @@ export async function extractCues(
   if (vocab < tokenizer.vocabSize) {
     throw new Error(`model vocabSize ${vocab} is smaller than the tokenizer's ${tokenizer.vocabSize}`);
   }
-  const blockSize = options.blockSize ?? model.config.blockSize;
-  if (!Number.isInteger(blockSize) || blockSize < 2 || blockSize > model.config.blockSize) {
+  const blockSize = options.blockSize ?? model.config.model.blockSize;
+  if (!Number.isInteger(blockSize) || blockSize < 2 || blockSize > model.config.model.blockSize) {
     throw new Error(
-      `blockSize ${blockSize} must be an integer in [2, ${model.config.blockSize}] (the model's)`,
+      `blockSize ${blockSize} must be an integer in [2, ${model.config.model.blockSize}] (the model's)`,
     );
   }
   const stride = options.stride ?? Math.max(1, Math.floor(blockSize / 4));
@@ -151,7 +151,7 @@ export async function extractCues(
       unit: 'nats',
       cues: cueNames,
       sources,
-      producer: { blockSize, stride, addPrefixSpace, modelType: model.config.modelType },
+      producer: { blockSize, stride, addPrefixSpace, modelType: model.config.model.modelType },
     },
     { resume: options.resume, overwrite: options.overwrite },
   );

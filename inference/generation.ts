@@ -5,8 +5,10 @@
  * padding), and each prompt gets exactly what `runGeneration` would give it. Both stream through
  * `onToken`.
  */
+import type { GenerationConfig } from '../config.js';
 import type { OnnxLanguageModel } from '../model/onnx-runtime.js';
-import type { GenerateOptions, TransformerModel } from '../model/transformer.js';
+import type { TransformerModel } from '../model/transformer.js';
+import type { GenerateOptions } from '../model/types.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { getSamplingFn } from './sampling.js';
 import { TextDeltaDecoder } from './text-delta.js';
@@ -25,6 +27,10 @@ export interface TokenEvent {
   text: string;
 }
 
+/**
+ * Sampling options; `maxNewTokens`, `temperature` and `topK` default to the model config's generation
+ * section (`generationMaxLen`, `temperature`, `topK` in its JSON).
+ */
 export type GenerationOptions = Omit<GenerateOptions, 'maxNewTokens' | 'seed' | 'onToken' | 'sampler'> & {
   maxNewTokens?: number;
   /**
@@ -47,9 +53,6 @@ export interface GenerationResult {
   text: string;
 }
 
-/** Defaults of the reference's `get_generation_args`. */
-export const GENERATION_DEFAULTS = { maxNewTokens: 50, temperature: 0.8, topK: 50 } as const;
-
 function promptIds(tokenizer: BaseTokenizer, prompt: string): number[] {
   const ids = tokenizer.encode(prompt);
   if (ids.length > 0) return ids;
@@ -59,8 +62,12 @@ function promptIds(tokenizer: BaseTokenizer, prompt: string): number[] {
   return [start];
 }
 
-/** The model's options for the prompts `indices` (batch row r is prompt indices[r]). */
+/**
+ * The model's options for the prompts `indices` (batch row r is prompt indices[r]): the caller's, else
+ * the model config's generation section (`GenerationConfig`, whose defaults are the reference's).
+ */
 function generateOptions(
+  defaults: GenerationConfig,
   tokenizer: BaseTokenizer,
   options: GenerationOptions,
   indices: readonly number[],
@@ -68,8 +75,11 @@ function generateOptions(
 ): GenerateOptions {
   const { stopAtEos = true, seed, onToken, strategy, ...rest } = options;
   const resolved: GenerateOptions = {
-    ...GENERATION_DEFAULTS,
-    ...rest,
+    maxNewTokens: defaults.maxNewTokens,
+    temperature: defaults.temperature,
+    topK: defaults.topK,
+    // An option given as undefined (an unset command-line flag) keeps the model's default.
+    ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined)),
     eosTokenId: stopAtEos ? (options.eosTokenId ?? tokenizer.eosTokenId) : null,
   };
   if (strategy !== undefined) {
@@ -96,7 +106,10 @@ export function runGeneration(
   options: GenerationOptions = {},
 ): GenerationResult {
   const prompted = promptIds(tokenizer, prompt);
-  const [ids] = model.generate([prompted], generateOptions(tokenizer, options, [0], [prompted]));
+  const [ids] = model.generate(
+    [prompted],
+    generateOptions(model.config.generation, tokenizer, options, [0], [prompted]),
+  );
   return { ids: ids!, text: tokenizer.decode(ids!, { skipSpecialTokens: true }) };
 }
 
@@ -108,7 +121,10 @@ export async function runOnnxGeneration(
   options: GenerationOptions = {},
 ): Promise<GenerationResult> {
   const prompted = promptIds(tokenizer, prompt);
-  const [ids] = await model.generate([prompted], generateOptions(tokenizer, options, [0], [prompted]));
+  const [ids] = await model.generate(
+    [prompted],
+    generateOptions(model.config.generation, tokenizer, options, [0], [prompted]),
+  );
   return { ids: ids!, text: tokenizer.decode(ids!, { skipSpecialTokens: true }) };
 }
 
@@ -159,6 +175,7 @@ export function batchGenerate(
     const out = model.generate(
       batch.map((p) => p.ids),
       generateOptions(
+        model.config.generation,
         tokenizer,
         guarded,
         batch.map((p) => p.index),

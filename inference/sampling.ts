@@ -3,6 +3,7 @@
  * add their own. Each strategy maps a [rows, V] logits buffer to one token id per row; the arithmetic is
  * the model's (model/sampling.ts), so `generate` and these functions cannot disagree.
  */
+import { GenerationConfig } from '../config.js';
 import { argmax, type Rng, type SamplingOptions, sampleBatch } from '../model/sampling.js';
 import { Registry } from '../utils/registry.js';
 
@@ -37,6 +38,9 @@ function filtered(settings: (o: SamplingOptions) => SamplingOptions): SamplingFn
     sampleBatch(logits, rows, { ...settings(o), repetitionPenalty: o.repetitionPenalty }, rng, previous);
 }
 
+// The generation defaults (temperature, top-k) where a strategy is called without them.
+const DEFAULTS = new GenerationConfig();
+
 samplingRegistry.register('greedy', greedy);
 samplingRegistry.register(
   'temperature',
@@ -44,7 +48,7 @@ samplingRegistry.register(
 );
 samplingRegistry.register(
   'top_k',
-  filtered((o) => ({ temperature: o.temperature ?? 1, topK: o.topK ?? 50, topKMode: 'exact' })),
+  filtered((o) => ({ temperature: o.temperature ?? 1, topK: o.topK ?? DEFAULTS.topK, topKMode: 'exact' })),
 );
 samplingRegistry.register(
   'top_p',
@@ -57,8 +61,8 @@ samplingRegistry.register(
 samplingRegistry.register(
   'combined',
   filtered((o) => ({
-    temperature: o.temperature ?? 0.8,
-    topK: o.topK ?? 50,
+    temperature: o.temperature ?? DEFAULTS.temperature,
+    topK: o.topK ?? DEFAULTS.topK,
     topP: o.topP ?? 0.9,
     minP: o.minP,
   })),

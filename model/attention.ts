@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { batchMatMul } from './ops.js';
-import type { BlockContext } from './transformer.js';
+import type { BlockContext } from './types.js';
 
 // Large enough that exp underflows to exactly 0, finite so 0·mask never makes NaN in gradients.
 const MASKED = -1e9;

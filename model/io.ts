@@ -9,7 +9,8 @@ import { type OutputKind, settleDirectory, writeDirectoryAtomic } from '../utils
 import { readJsonFile, requireDirectory, writeJsonAtomic } from '../utils/fs.js';
 import { getModel } from './registry.js';
 import { type NamedTensor, readSafetensors, writeSafetensors } from './safetensors.js';
-import { ModelError, type TransformerModel } from './transformer.js';
+import type { TransformerModel } from './transformer.js';
+import { ModelError } from './types.js';
 import { VanillaTransformerModel } from './vanilla.js';
 
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -55,7 +56,7 @@ export function writeModelFiles(model: WeightedModel, dir: string): void {
   writeSafetensors(path.join(dir, WEIGHTS_FILE), snapshot(model), {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
-    modelType: model.config.modelType,
+    modelType: model.config.model.modelType,
   });
   writeJsonAtomic(path.join(dir, CONFIG_FILE), model.config.toJSON());
 }
@@ -101,7 +102,7 @@ export function loadModel(dir: string): TransformerModel {
   requireDirectory(dir, 'model directory');
   const configFile = path.join(dir, CONFIG_FILE);
   const config = GPTConfig.fromJSON(readJsonFile(configFile, 'model config'), configFile);
-  if (config.vocabSize === null)
+  if (config.model.vocabSize === null)
     throw new ModelError(`${configFile}: no vocabSize; a saved model's config records its vocabulary size`);
   const weightsFile = path.join(dir, WEIGHTS_FILE);
   const { tensors, metadata } = readSafetensors(weightsFile);
@@ -110,7 +111,7 @@ export function loadModel(dir: string): TransformerModel {
       `${weightsFile}: format "${metadata.format}" is not a cleangpt checkpoint (for Hugging Face exports use transformers)`,
     );
   }
-  const model = getModel(config.modelType, config);
+  const model = getModel(config.model.modelType, config);
   try {
     loadWeights(model, tensors, weightsFile);
   } catch (error) {
@@ -124,16 +125,16 @@ export function loadModel(dir: string): TransformerModel {
  * Writes a Vanilla model as Hugging Face GPT2LMHeadModel (`model.safetensors` + `config.json`), loadable
  * with `GPT2LMHeadModel.from_pretrained(dir)`. Names gain the `transformer.` prefix they already have;
  * our [in, out] Linear layout is exactly GPT-2's Conv1D layout, so no transpose is needed. GPT-2 always
- * has biases, so zeros are written when config.bias is false (same function). Activation "gelu" in
+ * has biases, so zeros are written when config.model.bias is false (same function). Activation "gelu" in
  * transformers is the exact erf GELU used here (GPT-2's own checkpoints use "gelu_new", the tanh form).
  */
 export function exportHuggingFace(model: TransformerModel, dir: string): void {
   if (!(model instanceof VanillaTransformerModel)) {
     throw new ModelError(
-      `only Vanilla models map onto Hugging Face GPT-2; this is a ${model.config.modelType} model`,
+      `only Vanilla models map onto Hugging Face GPT-2; this is a ${model.config.model.modelType} model`,
     );
   }
-  const { nEmbd: d, nLayer, nHead, blockSize, dropout } = model.config;
+  const { nEmbd: d, nLayer, nHead, blockSize, dropout } = model.config.model;
   const tensors = snapshot(model);
   const zeros = (n: number): NamedTensor => ({ shape: [n], data: new Float32Array(n) });
   const biases: Array<[string, number]> = [['transformer.ln_f.bias', d]];

@@ -18,7 +18,8 @@ import { writeFileAtomic } from '../utils/fs.js';
 import { BOOL, FLOAT, INT64, OnnxGraph, type TensorSpec } from './onnx-graph.js';
 import { LAYER_NORM_EPS } from './ops.js';
 import { SASPTransformerModel } from './sasp.js';
-import { ModelError, type TransformerModel } from './transformer.js';
+import type { TransformerModel } from './transformer.js';
+import { ModelError } from './types.js';
 import { VanillaTransformerModel } from './vanilla.js';
 
 export const ONNX_OPSET = 17;
@@ -110,7 +111,7 @@ class TransformerGraph {
 
   /** [B, S, d] → [B, H, S, hs]. */
   splitHeads(x: string): string {
-    const { nHead: heads, nEmbd: d } = this.model.config;
+    const { nHead: heads, nEmbd: d } = this.model.arch;
     const split = this.g.node('Reshape', [x, this.g.int64([0, 0, heads, d / heads])]);
     return this.g.node('Transpose', [split], { perm: [0, 2, 1, 3] });
   }
@@ -118,13 +119,13 @@ class TransformerGraph {
   /** [B, H, S, hs] → [B, S, d]. */
   mergeHeads(y: string): string {
     const merged = this.g.node('Transpose', [y], { perm: [0, 2, 1, 3] });
-    return this.g.node('Reshape', [merged, this.g.int64([0, 0, this.model.config.nEmbd])]);
+    return this.g.node('Reshape', [merged, this.g.int64([0, 0, this.model.config.model.nEmbd])]);
   }
 
   /** Appends this call's keys or values to the past ones (when cached) and publishes them. */
   cached(kind: 'key' | 'value', layer: number, fresh: string): string {
     if (!this.past) return fresh;
-    const { nHead: heads, nEmbd: d } = this.model.config;
+    const { nHead: heads, nEmbd: d } = this.model.arch;
     const past = `past_${kind}.${layer}`;
     this.inputs.push({ name: past, type: FLOAT, dims: ['batch', heads, 'past_sequence', d / heads] });
     const all = this.g.node('Concat', [past, fresh], { axis: 2 });
@@ -136,7 +137,7 @@ class TransformerGraph {
 
   /** softmax(q·kᵀ/√hs) over the visible keys, [B, H, S, T]. */
   attentionWeights(q: string, k: string, causal: Causal): string {
-    const headSize = this.model.config.nEmbd / this.model.config.nHead;
+    const headSize = this.model.config.model.nEmbd / this.model.config.model.nHead;
     const scaled = this.g.node('Mul', [q, this.g.float(1 / Math.sqrt(headSize))]);
     const scores = this.g.node('MatMul', [scaled, this.g.node('Transpose', [k], { perm: [0, 1, 3, 2] })]);
     const masked = this.g.node('Where', [causal.visibleBool, scores, this.g.float(MASKED)]);
@@ -173,7 +174,7 @@ class TransformerGraph {
 
 function vanillaBlock(t: TransformerGraph, layer: number, x: string, causal: Causal): string {
   const g = t.g;
-  const { nEmbd: d } = t.model.config;
+  const { nEmbd: d } = t.model.arch;
   const p = `transformer.h.${layer}`;
   const h = t.layerNorm(`${p}.ln_1`, x);
   const qkv = t.linear(`${p}.attn.c_attn`, h);
@@ -187,7 +188,8 @@ function vanillaBlock(t: TransformerGraph, layer: number, x: string, causal: Cau
 
 function saspBlock(t: TransformerGraph, layer: number, x: string, causal: Causal): string {
   const g = t.g;
-  const { nEmbd: d, nHead: heads, useV, useProj } = t.model.config;
+  const { nEmbd: d, nHead: heads } = t.model.arch;
+  const { useV, useProj } = t.model.arch.sasp;
   const p = `transformer.h.${layer}`;
   const h = t.layerNorm(`${p}.ln_1`, x);
   const qkv = t.linear(`${p}.attn.c_attn`, h);
@@ -198,9 +200,7 @@ function saspBlock(t: TransformerGraph, layer: number, x: string, causal: Causal
   const a = t.attentionWeights(q, k, causal);
   const perHead = (name: string): string => {
     const full = `${p}.attn.${name}`;
-    return (t.model as SASPTransformerModel).scalars === 'shared'
-      ? t.param(full)
-      : t.param(full, [1, heads, 1, 1]);
+    return t.model.arch.sasp.scalars === 'shared' ? t.param(full) : t.param(full, [1, heads, 1, 1]);
   };
   const below = g.node('Trilu', [causal.ones, g.node('Sub', [causal.pastLength, g.int64([1], true)])], {
     upper: 0,
@@ -234,7 +234,7 @@ export function exportOnnx(model: TransformerModel, options: OnnxExportOptions =
   const output = options.output ?? 'logits';
   const t = new TransformerGraph(model, past);
   const g = t.g;
-  const { nLayer, vocabSize } = model.config;
+  const { nLayer, vocabSize } = model.arch;
   t.inputs.push({ name: 'input_ids', type: INT64, dims: ['batch', 'sequence'] });
   const causal = t.causal('input_ids');
   const tokens = g.node('Gather', [t.param('transformer.wte.weight'), 'input_ids'], { axis: 0 });
@@ -250,7 +250,7 @@ export function exportOnnx(model: TransformerModel, options: OnnxExportOptions =
   // The logits come first among the outputs, then the presents in layer order.
   t.outputs.unshift({ name: output, type: FLOAT, dims: ['batch', 'sequence', vocabSize!] });
   return g.encode({
-    name: `cleangpt-${model.config.modelType}`,
+    name: `cleangpt-${model.config.model.modelType}`,
     inputs: t.inputs,
     outputs: t.outputs,
     opset: ONNX_OPSET,

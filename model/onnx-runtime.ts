@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { GPTConfig } from '../config.js';
+import { rowSeeds } from './kv-cache.js';
 import {
   exportOnnx,
   ONNX_FORMAT,
@@ -17,7 +18,8 @@ import {
 } from './onnx-export.js';
 import { decodeOnnx } from './onnx-graph.js';
 import { createRng, sampleToken } from './sampling.js';
-import { type GenerateOptions, ModelError, rowSeeds, type TransformerModel } from './transformer.js';
+import type { TransformerModel } from './transformer.js';
+import { type GenerateOptions, ModelError } from './types.js';
 
 export const RUNTIME_NAMES = ['auto', 'onnx', 'tfjs'] as const;
 export type RuntimeChoice = (typeof RUNTIME_NAMES)[number];
@@ -103,9 +105,9 @@ export class OnnxLanguageModel {
     readonly session: Ort.InferenceSession,
     readonly ort: OrtModule,
   ) {
-    this.vocabSize = config.vocabSize!;
-    this.#heads = config.nHead;
-    this.#headSize = config.nEmbd / config.nHead;
+    this.vocabSize = config.model.vocabSize!;
+    this.#heads = config.model.nHead;
+    this.#headSize = config.model.nEmbd / config.model.nHead;
   }
 
   static async #open(
@@ -138,7 +140,11 @@ export class OnnxLanguageModel {
     model: TransformerModel,
     options: OnnxExportOptions & OnnxSessionOptions = {},
   ): Promise<OnnxLanguageModel> {
-    return OnnxLanguageModel.#open(exportOnnx(model, options), `${model.config.modelType} model`, options);
+    return OnnxLanguageModel.#open(
+      exportOnnx(model, options),
+      `${model.config.model.modelType} model`,
+      options,
+    );
   }
 
   /** Opens an ONNX file written by `exportOnnx` / `cleangpt export onnx`; any other file is refused. */
@@ -169,7 +175,7 @@ export class OnnxLanguageModel {
     const feeds: Record<string, Ort.Tensor> = {
       input_ids: new this.ort.Tensor('int64', ints, [batch, length]),
     };
-    const layers = this.config.nLayer;
+    const layers = this.config.model.nLayer;
     if (this.pastKeyValues) {
       const empty = new this.ort.Tensor('float32', new Float32Array(0), [
         batch,
@@ -219,7 +225,7 @@ export class OnnxLanguageModel {
     let cachedStart = 0;
     for (let step = 0; step < maxNewTokens && finished.includes(false); step++) {
       const total = sequences[0]!.length;
-      const windowStart = Math.max(0, total - this.config.blockSize);
+      const windowStart = Math.max(0, total - this.config.model.blockSize);
       if (past !== null && windowStart !== cachedStart) past = null;
       cachedStart = windowStart;
       const from = past === null ? windowStart : total - 1;

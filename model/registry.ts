@@ -2,7 +2,8 @@
 import type { GPTConfig } from '../config.js';
 import { isSubclassOf, Registry } from '../utils/registry.js';
 import { SASPTransformerModel } from './sasp.js';
-import { type ModelOptions, TransformerModel } from './transformer.js';
+import { TransformerModel } from './transformer.js';
+import type { ModelOptions } from './types.js';
 import { VanillaTransformerModel } from './vanilla.js';
 
 export type ModelClass = new (config: GPTConfig, options?: ModelOptions) => TransformerModel;
@@ -28,15 +29,15 @@ export function listModels(): string[] {
 }
 
 /**
- * Builds the model registered as `type`, which must equal `config.modelType`: the saved config.json is
+ * Builds the model registered as `type`, which must equal `config.model.modelType`: the saved config.json is
  * what `loadModel` rebuilds from, so a disagreement would save weights that load into another class.
  */
 export function getModel(type: string, config: GPTConfig, options: ModelOptions = {}): TransformerModel {
   const ctor = models.get(type);
-  if (config.modelType !== type) {
+  if (config.model.modelType !== type) {
     throw new Error(
-      `getModel("${type}") was given a config with modelType "${config.modelType}"; set config.modelType`,
+      `getModel("${type}") was given a config with modelType "${config.model.modelType}"; set config.model.modelType`,
     );
   }
-  return new ctor(config, options);
+  return new ctor(config, options).build();
 }

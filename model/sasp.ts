@@ -6,16 +6,16 @@
  *
  * In a padded batch A and C see only the row's real keys (C[i][j] = 1/n over the n real keys j ≤ i).
  *
- * Options, read from `config.extraArgs`:
- * - `saspScalars`: `"per-head"` (default; α, β, γ one per head, all initialised to 1 as in the paper) or
+ * Options, `config.model.sasp` (JSON keys `useV`, `useProj`, `saspScalars`, `saspInit`):
+ * - `scalars`: `"per-head"` (default; α, β, γ one per head, all initialised to 1 as in the paper) or
  *   `"shared"` (the cleanGPT reference: one scalar each per layer, initialised to 1, 0.1, 0.1).
- * - `saspInit`: `"zero-kv"` (default; K — and V with useV — start at zero after the global init, so
+ * - `init`: `"zero-kv"` (default; K — and V with useV — start at zero after the global init, so
  *   A = C and S = α·I + (β − γ)·C exactly at step 0) or `"reference"` (no zeroing: the reference's zeroing
  *   is overwritten by its global init, defect D13).
  * I and C are built exactly rather than by the reference's softmax(1e4·…) trick.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GPTConfig } from '../config.js';
+import type { SaspConfig } from '../config.js';
 import {
   causalAttentionWeights,
   causalAverageRows,
@@ -25,39 +25,18 @@ import {
   withCache,
 } from './attention.js';
 import { batchMatMul } from './ops.js';
-import { type BlockContext, ModelError, type ModelOptions, TransformerModel } from './transformer.js';
-
-export type SaspScalars = 'per-head' | 'shared';
-export type SaspInit = 'zero-kv' | 'reference';
-
-function option<T extends string>(config: GPTConfig, key: string, allowed: readonly T[], fallback: T): T {
-  const value = config.extraArgs[key] ?? fallback;
-  if (!(allowed as readonly unknown[]).includes(value)) {
-    throw new ModelError(
-      `config.extraArgs.${key} must be one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value as T;
-}
+import { TransformerModel } from './transformer.js';
+import type { BlockContext } from './types.js';
 
 export class SASPTransformerModel extends TransformerModel {
-  // Assigned in buildBlocks (called from the base constructor, before field initialisers would run).
-  declare readonly scalars: SaspScalars;
-  declare readonly init: SaspInit;
-
-  constructor(config: GPTConfig, options: ModelOptions = {}) {
-    super(config, options);
-  }
+  readonly options: SaspConfig = this.config.model.sasp;
 
   protected buildBlocks(): void {
-    const { nEmbd: d, nHead: heads, useV, useProj, llamaMlp } = this.config;
-    Object.assign(this, {
-      scalars: option(this.config, 'saspScalars', ['per-head', 'shared'] as const, 'per-head'),
-      init: option(this.config, 'saspInit', ['zero-kv', 'reference'] as const, 'zero-kv'),
-    });
-    const [alpha, beta, gamma] = this.scalars === 'shared' ? [1, 0.1, 0.1] : [1, 1, 1];
-    const shape = this.scalars === 'shared' ? [] : [heads];
-    for (let i = 0; i < this.config.nLayer; i++) {
+    const { nEmbd: d, nHead: heads, llamaMlp } = this.arch;
+    const { useV, useProj, scalars } = this.options;
+    const [alpha, beta, gamma] = scalars === 'shared' ? [1, 0.1, 0.1] : [1, 1, 1];
+    const shape = scalars === 'shared' ? [] : [heads];
+    for (let i = 0; i < this.arch.nLayer; i++) {
       const p = `transformer.h.${i}`;
       this.addLayerNorm(`${p}.ln_1`);
       this.addLinear(`${p}.attn.c_attn`, d, (useV ? 3 : 2) * d);
@@ -72,10 +51,10 @@ export class SASPTransformerModel extends TransformerModel {
   }
 
   protected override afterInit(): void {
-    if (this.init !== 'zero-kv') return;
-    const { nEmbd: d, useV } = this.config;
-    for (let i = 0; i < this.config.nLayer; i++)
-      this.zeroColumns(`transformer.h.${i}.attn.c_attn.weight`, d, (useV ? 3 : 2) * d);
+    if (this.options.init !== 'zero-kv') return;
+    const d = this.arch.nEmbd;
+    for (let i = 0; i < this.arch.nLayer; i++)
+      this.zeroColumns(`transformer.h.${i}.attn.c_attn.weight`, d, (this.options.useV ? 3 : 2) * d);
   }
 
   protected block(layer: number, x: tf.Tensor2D, context: BlockContext): tf.Tensor2D {
@@ -87,7 +66,8 @@ export class SASPTransformerModel extends TransformerModel {
   }
 
   #shapedAttention(p: string, h: tf.Tensor2D, context: BlockContext): tf.Tensor2D {
-    const { nEmbd: d, nHead: heads, useV, useProj } = this.config;
+    const { nEmbd: d, nHead: heads } = this.arch;
+    const { useV, useProj } = this.options;
     const { batch, length, offset } = context;
     const rows = h.shape[0];
     const qkv = this.linear(`${p}.attn.c_attn`, h);

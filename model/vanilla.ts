@@ -3,12 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { causalAttentionWeights, mergeHeads, splitHeads, withCache } from './attention.js';
 import { causalSelfAttention } from './fused-attention.js';
 import { addSame, batchMatMul } from './ops.js';
-import { type BlockContext, TransformerModel } from './transformer.js';
+import { TransformerModel } from './transformer.js';
+import type { BlockContext } from './types.js';
 
 export class VanillaTransformerModel extends TransformerModel {
   protected buildBlocks(): void {
-    const d = this.config.nEmbd;
-    for (let i = 0; i < this.config.nLayer; i++) {
+    const d = this.arch.nEmbd;
+    for (let i = 0; i < this.arch.nLayer; i++) {
       const p = `transformer.h.${i}`;
       this.addLayerNorm(`${p}.ln_1`);
       this.addLinear(`${p}.attn.c_attn`, d, 3 * d);
@@ -26,7 +27,7 @@ export class VanillaTransformerModel extends TransformerModel {
   }
 
   #attention(p: string, h: tf.Tensor2D, context: BlockContext): tf.Tensor2D {
-    const { nEmbd: d, nHead: heads, dropout: rate } = this.config;
+    const { nEmbd: d, nHead: heads, dropout: rate } = this.arch;
     const { batch, length } = context;
     const rows = h.shape[0];
     if (context.cache === null && context.padding === null && context.offset === 0) {

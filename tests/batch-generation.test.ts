@@ -31,7 +31,7 @@ function build(values: Partial<GPTConfigFields>, vocabSize = VOCAB): Transformer
     dropout: 0,
     ...values,
   });
-  const model = getModel(config.modelType, config, { seed: 5 });
+  const model = getModel(config.model.modelType, config, { seed: 5 });
   // Noise on every matrix so attention is far from uniform (SASP's zero-KV init starts with A = C).
   const rng = new SeededRandom(11);
   for (const [, v] of model.namedParameters()) {
@@ -45,7 +45,7 @@ const VARIANTS: Array<[string, Partial<GPTConfigFields>]> = [
   ['SASP', { modelType: 'SASP' }],
   [
     'SASP useV+useProj, shared scalars',
-    { modelType: 'SASP', useV: true, useProj: true, extraArgs: { saspScalars: 'shared' } },
+    { modelType: 'SASP', useV: true, useProj: true, saspScalars: 'shared' },
   ],
 ];
 

@@ -78,8 +78,8 @@ describe.each(['Vanilla', 'SASP'])('%s embedding surgery', (modelType) => {
     const wider = tf.randomNormal([20, 8], 0, 0.02, 'float32', 9) as tf.Tensor2D;
     model.setInputEmbeddings(wider, { paddingIdx: 19 });
     expect(model.vocabSize).toBe(20);
-    expect(model.config.vocabSize).toBe(20);
-    expect(model.config.paddingIdx).toBe(19);
+    expect(model.config.model.vocabSize).toBe(20);
+    expect(model.config.model.paddingIdx).toBe(19);
     expect(Array.from(model.getInputEmbeddings().dataSync())).toEqual(Array.from(wider.dataSync()));
     for (const [n, values] of body) expect(Array.from(model.param(n).dataSync())).toEqual(values);
     const logits = model.forward({ inputIds: [[19, 15, 3]] }).logits;

@@ -5,9 +5,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ConfigError, GPTConfig, type GPTConfigFields } from '../config.js';
 import { initBackend } from '../model/backend.js';
 import { exportHuggingFace, loadModel, saveModel } from '../model/io.js';
-import { getModel, listModels } from '../model/registry.js';
+import { getModel, listModels, registerModel, unregisterModel } from '../model/registry.js';
 import { readSafetensors } from '../model/safetensors.js';
 import type { TransformerModel } from '../model/transformer.js';
+import { VanillaTransformerModel } from '../model/vanilla.js';
 
 beforeAll(async () => {
   await initBackend({ log: null });
@@ -22,13 +23,13 @@ const VARIANTS: Array<[string, Partial<GPTConfigFields>]> = [
   ['SASP', { modelType: 'SASP' }],
   [
     'SASP useV+useProj+llamaMlp, shared scalars',
-    { modelType: 'SASP', useV: true, useProj: true, llamaMlp: true, extraArgs: { saspScalars: 'shared' } },
+    { modelType: 'SASP', useV: true, useProj: true, llamaMlp: true, saspScalars: 'shared' },
   ],
 ];
 
 function build(values: Partial<GPTConfigFields>, seed = 1): TransformerModel {
   const config = tiny(values);
-  return getModel(config.modelType, config, { seed });
+  return getModel(config.model.modelType, config, { seed });
 }
 
 function logitsOf(model: TransformerModel, ids: number[][]): Float32Array {
@@ -184,10 +185,12 @@ test('SASP zero-KV init makes S = I at step 0 (with useV the attention branch ou
   const values = w.dataSync();
   for (let r = 0; r < 16; r++) for (let c = 16; c < 48; c++) expect(values[r * 48 + c]).toBe(0);
   expect(model.param('transformer.h.0.attn.alpha').shape).toEqual([2]);
-  const reference = build({ modelType: 'SASP', extraArgs: { saspInit: 'reference', saspScalars: 'shared' } });
+  const reference = build({ modelType: 'SASP', saspInit: 'reference', saspScalars: 'shared' });
   expect(reference.param('transformer.h.0.attn.c_attn.weight').dataSync()[20]).not.toBe(0);
   expect(Array.from(reference.param('transformer.h.0.attn.beta').dataSync())).toEqual([Math.fround(0.1)]);
-  expect(() => build({ modelType: 'SASP', extraArgs: { saspInit: 'zero' } })).toThrow(/extraArgs.saspInit/);
+  expect(() => build({ modelType: 'SASP', saspInit: 'zero' as never })).toThrow(
+    /saspInit: saspInit must be one of zero-kv, reference, got zero/,
+  );
   model.dispose();
   reference.dispose();
 });
@@ -214,7 +217,7 @@ test('bad input: long sequence, vocabulary mismatch, heads, mismatched checkpoin
     /vocabSize is not set/,
   );
   expect(() => getModel('Vanilla', tiny({ modelType: 'SASP' }))).toThrow(
-    /modelType "SASP"; set config.modelType/,
+    /modelType "SASP"; set config.model.modelType/,
   );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-model-'));
   saveModel(build({ modelType: 'Vanilla', bias: true }), dir);
@@ -273,4 +276,48 @@ test('Hugging Face GPT-2 export: names, Conv1D shapes, config', () => {
   expect(() => exportHuggingFace(build({ modelType: 'SASP' }), dir)).toThrow(/only Vanilla/);
   fs.rmSync(dir, { recursive: true });
   model.dispose();
+});
+
+test('a checkpoint written by the previous version (SASP options in extraArgs) loads and gives its logits', () => {
+  // tests/fixtures/sasp-checkpoint-v1: saveModel output of cleangpt at commit 7722352 (SASP, useV, shared
+  // scalars, reference init, seed 3), with the logits that version computed for [1, 5, 9, 23].
+  const fixture = path.join(import.meta.dirname, 'fixtures', 'sasp-checkpoint-v1');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-old-'));
+  for (const file of ['config.json', 'model.safetensors'])
+    fs.copyFileSync(path.join(fixture, file), path.join(dir, file));
+  const model = loadModel(dir);
+  expect(model.config.model.sasp).toMatchObject({ useV: true, scalars: 'shared', init: 'reference' });
+  const expected = JSON.parse(fs.readFileSync(path.join(fixture, 'logits.json'), 'utf8')) as number[];
+  const logits = logitsOf(model.eval(), [[1, 5, 9, 23]]);
+  expect(logits.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) expect(logits[i]).toBeCloseTo(expected[i]!, 5);
+  // Built afresh from the same config and seed, the model initialises exactly as that version did.
+  const fresh = getModel('SASP', model.config.clone(), { seed: 3 });
+  for (const [name, variable] of fresh.namedParameters())
+    expect(Array.from(variable.dataSync())).toEqual(Array.from(model.param(name).dataSync()));
+  fresh.dispose();
+  model.dispose();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('models are built after construction, so a subclass uses ordinary fields in buildBlocks', () => {
+  class Wide extends VanillaTransformerModel {
+    // A field initialiser: set before build() runs, which a constructor-time build would have missed.
+    readonly extraName = 'transformer.extra.weight';
+    protected override buildBlocks(): void {
+      super.buildBlocks();
+      this.addNormal(this.extraName, [2, 2]);
+    }
+  }
+  registerModel('WideTest', Wide);
+  try {
+    const model = getModel('WideTest', tiny({ modelType: 'WideTest' }));
+    expect(model.param('transformer.extra.weight').shape).toEqual([2, 2]);
+    expect(() => model.build()).toThrow(/already built/);
+    const unbuilt = new Wide(tiny({ modelType: 'WideTest' }));
+    expect(() => unbuilt.forward({ inputIds: [[1]] })).toThrow(/not built yet \(call build\(\)/);
+    model.dispose();
+  } finally {
+    unregisterModel('WideTest');
+  }
 });

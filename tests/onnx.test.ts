@@ -39,7 +39,7 @@ function model(fields: Partial<GPTConfigFields>): TransformerModel {
     nEmbd: 16,
     ...fields,
   });
-  const m = getModel(config.modelType, config, { seed: 5 });
+  const m = getModel(config.model.modelType, config, { seed: 5 });
   let s = 11;
   for (const [, v] of m.namedParameters()) {
     const values = v.dataSync().slice();
@@ -64,7 +64,7 @@ const VARIANTS: Array<[string, Partial<GPTConfigFields>]> = [
       useProj: true,
       llamaMlp: true,
       bias: true,
-      extraArgs: { saspScalars: 'shared' },
+      saspScalars: 'shared',
     },
   ],
 ];

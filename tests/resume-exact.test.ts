@@ -42,7 +42,7 @@ function run(modelType: string, seed: number, checkpointDir?: string) {
     nHead: 2,
     nEmbd: 16,
   });
-  expect(config.dropout).toBe(0.1);
+  expect(config.model.dropout).toBe(0.1);
   const model = getModel(modelType, config, { seed });
   const data = new DataLoader(tokenFile, { blockSize: 16, batchSize: 2, seed, valFraction: 0.1 });
   const optimizer = new AdamW(model.namedParameters(), { learningRate: 1e-2, weightDecay: 0.1 });

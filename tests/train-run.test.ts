@@ -36,7 +36,7 @@ beforeAll(async () => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-test('the simple trainer trains in-memory texts for config.numEpochs epochs, calling the callbacks', async () => {
+test('the simple trainer trains in-memory texts for config.train.numEpochs epochs, calling the callbacks', async () => {
   const epochs: number[] = [];
   let batches = 0;
   const outDir = path.join(dir, 'simple');

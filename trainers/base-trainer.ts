@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OnnxLanguageModel } from '../model/onnx-runtime.js';
-import { IGNORE_INDEX } from '../model/transformer.js';
+import { IGNORE_INDEX } from '../model/types.js';
 import type { DataLoader, Split } from '../utils/data-loader.js';
 import type { AdamW } from './adamw.js';
 import type { Callback, EvalResult, TrainableModel, TrainerState } from './types.js';

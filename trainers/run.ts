@@ -20,7 +20,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TokenByteLengths } from '../analysis/alignment.js';
 import { plotLossCurves } from '../analysis/plots.js';
-import type { GPTConfig } from '../config.js';
+import { GPTConfig } from '../config.js';
 import { writeModelFiles } from '../model/io.js';
 import { getModel } from '../model/registry.js';
 import type { TransformerModel } from '../model/transformer.js';
@@ -53,7 +53,7 @@ export interface TrainRunOptions {
   outDir: string;
   /**
    * A registered trainer: `advanced` (default; steps, schedules, checkpoints, exact resume), `simple`
-   * (the reference's epoch loop: `config.numEpochs` epochs at a constant rate) or a user's plugin, which
+   * (the reference's epoch loop: `config.train.numEpochs` epochs at a constant rate) or a user's plugin, which
    * receives the advanced options plus `numEpochs` and `outputDir`.
    */
   trainer?: string;
@@ -167,9 +167,12 @@ async function trainLocked(options: TrainRunOptions): Promise<TrainRunResult> {
   if (resuming) {
     const previous = readJsonFile(runFile, 'run description') as { config: Record<string, unknown> };
     const now = config.toJSON() as unknown as Record<string, unknown>;
-    const changed = Object.keys(now).filter(
-      (k) => JSON.stringify(now[k]) !== JSON.stringify(previous.config[k]),
-    );
+    // Read back through GPTConfig so a run written by an earlier version (extraArgs) compares field by field.
+    const before = GPTConfig.fromJSON(previous.config, `${runFile} config`).toJSON() as unknown as Record<
+      string,
+      unknown
+    >;
+    const changed = Object.keys(now).filter((k) => JSON.stringify(now[k]) !== JSON.stringify(before[k]));
     if (changed.length > 0)
       throw new Error(`${runFile}: cannot resume with a different model config (${changed.join(', ')})`);
   } else {
@@ -182,8 +185,8 @@ async function trainLocked(options: TrainRunOptions): Promise<TrainRunResult> {
   }
 
   const data = new DataLoader(tokenFile, {
-    blockSize: config.blockSize,
-    batchSize: config.batchSize,
+    blockSize: config.model.blockSize,
+    batchSize: config.train.batchSize,
     valFraction: options.valFraction ?? 0.1,
     seed: options.seed ?? 1337,
   });
@@ -192,14 +195,14 @@ async function trainLocked(options: TrainRunOptions): Promise<TrainRunResult> {
       `${tokenFile} was written for a vocabulary of ${data.tokens.meta.vocabSize}, the tokenizer has ${tokenizer.vocabSize}`,
     );
   }
-  const model = getModel(config.modelType, config, { seed: options.seed ?? 1337 });
+  const model = getModel(config.model.modelType, config, { seed: options.seed ?? 1337 });
   const optimizer = new AdamW(model.namedParameters(), {
-    learningRate: config.learningRate,
-    weightDecay: config.weightDecay,
+    learningRate: config.train.learningRate,
+    weightDecay: config.train.weightDecay,
   });
   const trainerName = options.trainer ?? 'advanced';
   const gradAccum = options.gradAccum ?? 1;
-  const numEpochs = config.numEpochs;
+  const numEpochs = config.train.numEpochs;
   const totalSteps = trainerName === 'simple' ? numEpochs * data.batchesPerEpoch('train') : options.maxSteps;
   const progress = progressCallback(
     totalSteps,
@@ -208,7 +211,7 @@ async function trainLocked(options: TrainRunOptions): Promise<TrainRunResult> {
   );
   const advanced: AdvancedTrainerOptions = {
     maxSteps: options.maxSteps,
-    learningRate: config.learningRate,
+    learningRate: config.train.learningRate,
     schedule: options.schedule ?? 'cosine',
     warmupSteps: options.warmupSteps ?? Math.min(100, Math.floor(options.maxSteps / 10)),
     gradAccum,

@@ -3,7 +3,9 @@
  * non-finite loss, a checkpoint per epoch, a JSON Lines log). It shares the update rule of step.ts with
  * AdvancedTrainer, and nothing else of it.
  */
+
 import * as path from 'node:path';
+import { TrainConfig } from '../config.js';
 import type { DataLoader } from '../utils/data-loader.js';
 import type { AdamW } from './adamw.js';
 import { BaseTrainer, type BaseTrainerOptions } from './base-trainer.js';
@@ -32,7 +34,7 @@ export class SimpleTrainer extends BaseTrainer {
 
   constructor(model: TrainableModel, data: DataLoader, optimizer: AdamW, options: SimpleTrainerOptions) {
     super(model, data, optimizer, options);
-    const numEpochs = options.numEpochs ?? 5;
+    const numEpochs = options.numEpochs ?? new TrainConfig().numEpochs;
     if (!Number.isInteger(numEpochs) || numEpochs < 1)
       throw new Error(`numEpochs must be a positive integer, got ${numEpochs}`);
     if (data.batchesPerEpoch('train') < 1)

@@ -16,7 +16,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { OnnxLanguageModel } from '../model/onnx-runtime.js';
-import { IGNORE_INDEX, type TransformerModel } from '../model/transformer.js';
+import type { TransformerModel } from '../model/transformer.js';
+import { IGNORE_INDEX } from '../model/types.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { tokenizeToFile } from '../tokenizers/file-codec.js';
 import { TokenFile } from '../utils/token-file.js';
@@ -103,7 +104,7 @@ export async function evaluateTokenStream(
   const onnx = model instanceof OnnxLanguageModel;
   if (onnx && (model.output !== 'log_probs' || model.pastKeyValues))
     throw new Error('evaluation needs an ONNX session opened with output "log_probs" and no past key/values');
-  const T = model.config.blockSize;
+  const T = model.config.model.blockSize;
   const batchSize = options.batchSize ?? 8;
   const stride = options.stride ?? T;
   if (!Number.isInteger(batchSize) || batchSize < 1)

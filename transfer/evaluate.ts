@@ -55,9 +55,9 @@ export function windowLosses(
   for (let start = 0; start < n; start += batch) {
     const rows = windows.slice(start, start + batch).map((w) => [bos, ...tokenizer.encode(w)]);
     const width = Math.max(...rows.map((r) => r.length)) - 1;
-    if (width > model.config.blockSize) {
+    if (width > model.config.model.blockSize) {
       throw new TransferError(
-        `a window needs ${width} tokens but the model's context is ${model.config.blockSize}; use shorter windows so that no condition truncates`,
+        `a window needs ${width} tokens but the model's context is ${model.config.model.blockSize}; use shorter windows so that no condition truncates`,
       );
     }
     const inputs = rows.map((r) => [...r.slice(0, -1), ...new Array(width - r.length + 1).fill(bos)]);

@@ -85,7 +85,7 @@ export async function trainHypernet(
   const seed = options.seed ?? 0;
   const identitySteps = options.identitySteps ?? Math.max(1, Math.floor(steps / 10));
   const batchSize = options.batchSize ?? 8;
-  const blockSize = options.blockSize ?? Math.min(64, model.config.blockSize - 1);
+  const blockSize = options.blockSize ?? Math.min(64, model.config.model.blockSize - 1);
   const spanChars = blockSize * 8;
   if (text.length < spanChars + 1)
     throw new Error(`the training text has ${text.length} characters; need more than ${spanChars}`);
@@ -96,11 +96,11 @@ export async function trainHypernet(
   const fingerprint = modelFingerprint(model);
   const hn = new Hypernetwork(
     {
-      nEmbd: model.config.nEmbd,
+      nEmbd: model.config.model.nEmbd,
       sourceVocabSize: V,
       maxPieces: options.maxPieces ?? 8,
       layers: options.layers ?? 3,
-      heads: Math.max(2, Math.floor(model.config.nEmbd / 64)),
+      heads: Math.max(2, Math.floor(model.config.model.nEmbd / 64)),
       seed,
     },
     sourceMatrix(model),

@@ -69,7 +69,7 @@ export function modelFingerprint(model: TransformerModel): string {
   let h = 0x811c9dc5;
   const view = new Uint32Array(data.buffer, data.byteOffset, data.length);
   for (let i = 0; i < view.length; i += 7) h = Math.imul(h ^ view[i]!, 0x01000193) >>> 0;
-  const { nEmbd, nLayer, modelType } = model.config;
+  const { nEmbd, nLayer, modelType } = model.config.model;
   return `${modelType}-${model.vocabSize}x${nEmbd}-L${nLayer}-${h.toString(16)}`;
 }
 
@@ -77,7 +77,7 @@ export function sourceMatrix(model: TransformerModel): Matrix {
   return {
     data: Float32Array.from(model.param('transformer.wte.weight').dataSync()),
     rows: model.vocabSize,
-    cols: model.config.nEmbd,
+    cols: model.config.model.nEmbd,
   };
 }
 
@@ -119,9 +119,9 @@ export function transferModel(
     });
   }
   const config = model.config.clone();
-  config.vocabSize = target.vocabSize;
-  config.paddingIdx = target.padTokenId;
-  const out = getModel(config.modelType, config, { seed: options.seed ?? 0 });
+  config.model.vocabSize = target.vocabSize;
+  config.model.paddingIdx = target.padTokenId;
+  const out = getModel(config.model.modelType, config, { seed: options.seed ?? 0 });
   for (const [name, variable] of out.namedParameters()) {
     if (name !== 'transformer.wte.weight') variable.assign(model.param(name));
   }
