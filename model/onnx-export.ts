@@ -24,7 +24,8 @@ import { VanillaTransformerModel } from './vanilla.js';
 
 export const ONNX_OPSET = 17;
 export const ONNX_FORMAT = 'cleangpt-onnx';
-export const ONNX_FORMAT_VERSION = '1';
+// 2: the attention_mask input (left-padded batches); format 1 files lack it and are refused with a hint.
+export const ONNX_FORMAT_VERSION = '2';
 
 export interface OnnxExportOptions {
   /** Add past key/value inputs and present outputs for cached generation (default true). */
@@ -39,9 +40,14 @@ const MASKED = -1e9;
 interface Causal {
   /** 1 where key j is visible to query i (j ≤ past + i), float [S, T]. */
   visible: string;
-  visibleBool: string;
   ones: string;
   pastLength: string;
+  /** Visible and real: the keys a query attends to, bool [B, 1, S, T]. */
+  attends: string;
+  /** The same as float. */
+  attendsFloat: string;
+  /** Positions of the queries: the real tokens before each in its row, int64 [B, S]. */
+  positions: string;
 }
 
 class TransformerGraph {
@@ -140,12 +146,18 @@ class TransformerGraph {
     const headSize = this.model.config.model.nEmbd / this.model.config.model.nHead;
     const scaled = this.g.node('Mul', [q, this.g.float(1 / Math.sqrt(headSize))]);
     const scores = this.g.node('MatMul', [scaled, this.g.node('Transpose', [k], { perm: [0, 1, 3, 2] })]);
-    const masked = this.g.node('Where', [causal.visibleBool, scores, this.g.float(MASKED)]);
+    const masked = this.g.node('Where', [causal.attends, scores, this.g.float(MASKED)]);
     return this.g.node('Softmax', [masked], { axis: -1 });
   }
 
+  /**
+   * The causal structure of this call and its padding, from `attention_mask` [batch, past + sequence]
+   * (1 = real token): a padded key is hidden from every query, and positions count real tokens only, so
+   * a left-padded row gets the logits it would get alone (as `KeyPadding` does in TensorFlow.js).
+   */
   causal(ids: string): Causal {
     const g = this.g;
+    this.inputs.push({ name: 'attention_mask', type: INT64, dims: ['batch', 'total_sequence'] });
     const shape = g.node('Shape', [ids]);
     const length = g.node('Gather', [shape, g.int64([1], true)], { axis: 0 });
     const pastLength = this.past
@@ -161,14 +173,28 @@ class TransformerGraph {
     );
     const ones = g.node('Expand', [g.float(1), dims]);
     const visible = g.node('Trilu', [ones, pastLength], { upper: 0 });
-    return { visible, visibleBool: g.node('Cast', [visible], { to: BOOL }), ones, pastLength };
-  }
-
-  positions(ids: string, causal: Causal): string {
-    const g = this.g;
-    const length = g.node('Gather', [g.node('Shape', [ids]), g.int64([1], true)], { axis: 0 });
-    const total = g.node('Add', [causal.pastLength, length]);
-    return g.node('Range', [causal.pastLength, total, g.int64([1], true)]);
+    const realRows = g.node('Cast', ['attention_mask'], { to: FLOAT });
+    const real = g.node('Unsqueeze', [realRows, g.int64([1, 2])]);
+    const attends = g.node('And', [
+      g.node('Cast', [visible], { to: BOOL }),
+      g.node('Cast', [real], { to: BOOL }),
+    ]);
+    // Real tokens before each column (an exclusive running sum), for the columns of this call's queries.
+    const before = g.node('CumSum', [realRows, g.int64([1], true)], { exclusive: 1 });
+    const queryColumns = g.node('Slice', [
+      before,
+      g.node('Reshape', [pastLength, g.int64([1])]),
+      g.node('Reshape', [total, g.int64([1])]),
+      g.int64([1]),
+    ]);
+    return {
+      visible,
+      ones,
+      pastLength,
+      attends,
+      attendsFloat: g.node('Cast', [attends], { to: FLOAT }),
+      positions: g.node('Cast', [queryColumns], { to: INT64 }),
+    };
   }
 }
 
@@ -206,8 +232,9 @@ function saspBlock(t: TransformerGraph, layer: number, x: string, causal: Causal
     upper: 0,
   });
   const identity = g.node('Sub', [causal.visible, below]);
-  const rowSums = g.node('ReduceSum', [causal.visible, g.int64([-1])], { keepdims: 1 });
-  const average = g.node('Div', [causal.visible, rowSums]);
+  // C averages over each row's visible real keys; a padded query that sees none keeps a zero row.
+  const rowSums = g.node('ReduceSum', [causal.attendsFloat, g.int64([-1])], { keepdims: 1 });
+  const average = g.node('Div', [causal.attendsFloat, g.node('Max', [rowSums, g.float(1)])]);
   const shaped = g.node('Sub', [
     g.node('Add', [g.node('Mul', [perHead('beta'), a]), g.node('Mul', [perHead('alpha'), identity])]),
     g.node('Mul', [perHead('gamma'), average]),
@@ -238,9 +265,7 @@ export function exportOnnx(model: TransformerModel, options: OnnxExportOptions =
   t.inputs.push({ name: 'input_ids', type: INT64, dims: ['batch', 'sequence'] });
   const causal = t.causal('input_ids');
   const tokens = g.node('Gather', [t.param('transformer.wte.weight'), 'input_ids'], { axis: 0 });
-  const positions = g.node('Gather', [t.param('transformer.wpe.weight'), t.positions('input_ids', causal)], {
-    axis: 0,
-  });
+  const positions = g.node('Gather', [t.param('transformer.wpe.weight'), causal.positions], { axis: 0 });
   let x = g.node('Add', [tokens, positions]);
   for (let layer = 0; layer < nLayer; layer++) x = block(t, layer, x, causal);
   const head = g.node('Transpose', [t.param('transformer.wte.weight')], { perm: [1, 0] });

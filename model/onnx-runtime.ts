@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type * as Ort from 'onnxruntime-node';
 import { GPTConfig } from '../config.js';
-import { rowSeeds } from './kv-cache.js';
+import { leftPadded, rowSeeds } from './kv-cache.js';
 import {
   exportOnnx,
   ONNX_FORMAT,
@@ -153,17 +153,28 @@ export class OnnxLanguageModel {
   }
 
   /**
-   * One forward call on `ids` [batch · length] (row-major, every token real), after the cached `past`
-   * when the export has past key/values. Returns the output [batch, length, vocab] and the presents.
+   * One forward call on `ids` [batch · length] (row-major), after the cached `past` when the export has
+   * past key/values. `real` [batch · (past + length)] marks real tokens (1) and padding (0) over the
+   * cached and the new columns; null: every token is real. Returns the output [batch, length, vocab] and
+   * the presents.
    */
   async run(
     ids: ArrayLike<number>,
     batch: number,
     past: Ort.Tensor[] | null = null,
+    real: Uint8Array | null = null,
   ): Promise<{ values: Float32Array; present: Ort.Tensor[] }> {
     const length = ids.length / batch;
     if (!Number.isInteger(length) || length < 1)
       throw new ModelError(`${ids.length} ids do not form ${batch} rows`);
+    const total = (past === null ? 0 : (past[0]!.dims[2] as number)) + length;
+    if (real !== null && real.length !== batch * total) {
+      throw new ModelError(
+        `the padding mask has ${real.length} entries for ${batch} rows of ${total} tokens`,
+      );
+    }
+    const mask = new BigInt64Array(batch * total);
+    for (let i = 0; i < mask.length; i++) mask[i] = real === null || real[i] === 1 ? 1n : 0n;
     const ints = new BigInt64Array(ids.length);
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
@@ -174,6 +185,7 @@ export class OnnxLanguageModel {
     }
     const feeds: Record<string, Ort.Tensor> = {
       input_ids: new this.ort.Tensor('int64', ints, [batch, length]),
+      attention_mask: new this.ort.Tensor('int64', mask, [batch, total]),
     };
     const layers = this.config.model.nLayer;
     if (this.pastKeyValues) {
@@ -197,8 +209,9 @@ export class OnnxLanguageModel {
 
   /**
    * Cached generation with the options and results of `TransformerModel.generate` (greedy tokens and
-   * seeded samples match it), for prompts of one length: rows are never padded here. Past blockSize the
-   * window slides and the cache is rebuilt from the cropped window, as in the TensorFlow.js path.
+   * seeded samples match it). Prompts of different lengths are left-padded to the longest, with the
+   * padding masked (`attention_mask`) and positions counted from each row's first real token. Past
+   * blockSize the window slides and the cache is rebuilt from the cropped window, as in TensorFlow.js.
    */
   async generate(prompts: number[][], options: GenerateOptions): Promise<number[][]> {
     if (!this.pastKeyValues || this.output !== 'logits') {
@@ -209,10 +222,13 @@ export class OnnxLanguageModel {
       throw new ModelError(`maxNewTokens must be a non-negative integer, got ${maxNewTokens}`);
     }
     if (prompts.length === 0) throw new ModelError('prompt has no rows');
-    const length = prompts[0]!.length;
-    if (length === 0 || prompts.some((p) => p.length !== length)) {
+    prompts.forEach((row, b) => {
+      if (row.length === 0) throw new ModelError(`prompt row ${b} has no tokens`);
+    });
+    const padId = options.padTokenId ?? this.config.model.paddingIdx ?? 0;
+    if (!Number.isInteger(padId) || padId < 0 || padId >= this.vocabSize) {
       throw new ModelError(
-        'onnx generation takes non-empty prompts of one length (run other lengths separately)',
+        `padTokenId ${padId} is outside the model vocabulary (vocabSize ${this.vocabSize})`,
       );
     }
     const rngs = rowSeeds(options.seed, prompts.length).map(createRng);
@@ -224,13 +240,15 @@ export class OnnxLanguageModel {
     let past: Ort.Tensor[] | null = null;
     let cachedStart = 0;
     for (let step = 0; step < maxNewTokens && finished.includes(false); step++) {
-      const total = sequences[0]!.length;
+      // Every row grows by one token per step, so each row's padding (and the cache layout) stays fixed
+      // until the window slides.
+      const total = Math.max(...sequences.map((s) => s.length));
       const windowStart = Math.max(0, total - this.config.model.blockSize);
       if (past !== null && windowStart !== cachedStart) past = null;
       cachedStart = windowStart;
       const from = past === null ? windowStart : total - 1;
-      const fed = sequences.flatMap((s) => s.slice(from));
-      const { values, present } = await this.run(fed, batch, past);
+      const { ids, real } = leftPadded(sequences, total, windowStart, from, padId);
+      const { values, present } = await this.run(ids, batch, past, real);
       past = present;
       const width = total - from;
       for (let b = 0; b < batch; b++) {

@@ -125,6 +125,26 @@ describe.each(VARIANTS)('%s', (_name, fields) => {
     }
     m.dispose();
   });
+
+  test('prompts of different lengths: left-padded batches give the TensorFlow.js tokens', async () => {
+    const m = model(fields);
+    const session = await OnnxLanguageModel.fromModel(m, { threads: 1 });
+    // Lengths 2, 7, 1 and 4 in one batch; 7 + 9 tokens exceed blockSize 12, so the padded window slides.
+    const prompts = [ids(1, 2, 40, 3)[0]!, ids(1, 7, 40, 4)[0]!, [17], ids(1, 4, 40, 6)[0]!];
+    for (const options of [
+      { maxNewTokens: 9, temperature: 0 },
+      { maxNewTokens: 6, temperature: 1.2, topK: 12, seed: [3, 1, 4, 1] },
+    ]) {
+      const expected = m.generate(prompts, options);
+      expect(await session.generate(prompts, options)).toEqual(expected);
+      // And each row is what it would be alone (its own seed), on either runtime.
+      for (let b = 0; b < prompts.length; b++) {
+        const alone = { ...options, seed: options.seed === undefined ? undefined : [options.seed[b]!] };
+        expect(await session.generate([prompts[b]!], alone)).toEqual([expected[b]]);
+      }
+    }
+    m.dispose();
+  });
 });
 
 test('the exported graph has opset 17, dynamic batch and sequence axes and cleangpt metadata', () => {
@@ -135,6 +155,7 @@ test('the exported graph has opset 17, dynamic batch and sequence axes and clean
     v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
   expect(proto.graph!.input!.map((v) => [v.name, dims(v)])).toEqual([
     ['input_ids', ['batch', 'sequence']],
+    ['attention_mask', ['batch', 'total_sequence']],
     ['past_key.0', ['batch', 2, 'past_sequence', 8]],
     ['past_value.0', ['batch', 2, 'past_sequence', 8]],
     ['past_key.1', ['batch', 2, 'past_sequence', 8]],
