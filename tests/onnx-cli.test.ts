@@ -2,7 +2,7 @@
  * `cleangpt export onnx` and `--runtime onnx|tfjs` of generate, eval and extract predictions on one
  * trained byte-level model: both runtimes give the same greedy text, losses and cues.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -38,7 +38,10 @@ test('export onnx writes a cleangpt ONNX file and refuses to replace one without
   expect(proto.metadataProps.find((p) => p.key === 'cleangpt.format')?.value).toBe('cleangpt-onnx');
   expect(() => cli('export', 'onnx', '--model', model, '--out', file)).toThrow(/exists; pass --overwrite/);
   cli('export', 'onnx', '--model', model, '--out', file, '--overwrite', '--no-past');
-  expect(onnxProto.onnx.ModelProto.decode(fs.readFileSync(file)).graph!.input!.length).toBe(1);
+  expect(onnxProto.onnx.ModelProto.decode(fs.readFileSync(file)).graph!.input!.map((v) => v.name)).toEqual([
+    'input_ids',
+    'attention_mask',
+  ]);
 });
 
 test('generate, eval and extract predictions agree between --runtime onnx and tfjs', () => {
@@ -104,4 +107,49 @@ test('more threads than cores is refused with what to do', () => {
       threads,
     ),
   ).toThrow(/this machine's \d+ cores/);
+});
+
+test('without onnxruntime-node, --runtime onnx says what to install and auto falls back to tfjs', () => {
+  // A module hook makes `import('onnxruntime-node')` fail exactly as it does when the optional
+  // dependency is not installed (ERR_MODULE_NOT_FOUND), in a real CLI process.
+  const hooks = path.join(dir, 'no-onnxruntime.mjs');
+  fs.writeFileSync(
+    hooks,
+    `export async function resolve(specifier, context, next) {
+  if (specifier !== 'onnxruntime-node') return next(specifier, context);
+  const error = new Error("Cannot find package 'onnxruntime-node'");
+  error.code = 'ERR_MODULE_NOT_FOUND';
+  throw error;
+}
+`,
+  );
+  const register = path.join(dir, 'register.mjs');
+  fs.writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
+  );
+  const run = (runtime: string) =>
+    spawnSync(
+      process.execPath,
+      ['--import', register, path.join(root, 'dist', 'cli', 'main.js'), 'eval', '--model', model].concat([
+        '--data',
+        corpus,
+        '--runtime',
+        runtime,
+        '--backend',
+        'cpu',
+      ]),
+      { encoding: 'utf8' },
+    );
+  const forced = run('onnx');
+  expect(forced.status).not.toBe(0);
+  expect(forced.stderr).toMatch(
+    /runtime "onnx" needs the optional dependency onnxruntime-node: run `npm install onnxruntime-node` \(or use --runtime tfjs\)/,
+  );
+  const auto = run('auto');
+  expect(auto.stderr).toBe('');
+  expect(auto.status).toBe(0);
+  expect(JSON.parse(auto.stdout)).toEqual(
+    JSON.parse(cli('eval', '--model', model, '--data', corpus, '--runtime', 'tfjs', '--backend', 'cpu')),
+  );
 });
