@@ -46,25 +46,27 @@ function encodeBatch(
 ): WorkerReply {
   const specials = recognised === null ? all : specialsRegex(recognised);
   const lengths = new Int32Array(texts.length);
-  const rows: number[][] = [];
+  // One scratch row reused for every text, copied straight into the reply: no array per text to collect.
+  const row: number[] = [];
+  let ids = new Int32Array(Math.max(1024, texts.reduce((n, t) => n + (t.length >> 2), 0)));
   let total = 0;
   texts.forEach((text, k) => {
-    const row: number[] = [];
+    row.length = 0;
     for (const seg of splitOnSpecials(text, specials)) {
       if (seg.special) row.push(specialId.get(seg.text)!);
       else encoder.encodeOrdinaryInto(seg.text, row);
     }
-    rows.push(row);
+    if (total + row.length > ids.length) {
+      const grown = new Int32Array(Math.max(ids.length * 2, total + row.length));
+      grown.set(ids.subarray(0, total));
+      ids = grown;
+    }
+    ids.set(row, total);
     lengths[k] = row.length;
     total += row.length;
   });
-  const ids = new Int32Array(total);
-  let at = 0;
-  for (const row of rows) {
-    ids.set(row, at);
-    at += row.length;
-  }
-  return { ids, lengths };
+  // A view of the used part: the whole buffer is transferred, nothing is copied.
+  return { ids: ids.subarray(0, total), lengths };
 }
 
 const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
