@@ -26,7 +26,7 @@ import {
   type CueName,
   documentBytes,
 } from '../tokenizers/bytespan/cue-corpus.js';
-import { expandInputs, type ReadOptions, readDocuments } from '../utils/corpus.js';
+import { corpusFiles, type ReadOptions, readCorpus, readOptionsOf } from '../utils/corpus.js';
 import { createProgress } from '../utils/progress.js';
 
 export interface ExtractCuesOptions extends ReadOptions {
@@ -142,7 +142,7 @@ export async function extractCues(
   if (!Number.isInteger(batchSize) || batchSize < 1)
     throw new Error(`batchSize ${batchSize} must be a positive integer`);
   const addPrefixSpace = options.addPrefixSpace ?? true;
-  const files = expandInputs(inputs);
+  const files = await corpusFiles(inputs);
   const sources = files.map((f) => path.basename(f, path.extname(f)));
   const cueNames: CueName[] = [...CUE_NAMES];
   const writer = new CueCorpusWriter(
@@ -269,7 +269,7 @@ export async function extractCues(
   let yielded = performance.now();
   try {
     for (let f = 0; f < files.length; f++) {
-      for await (const document of readDocuments([files[f]!], options)) {
+      for await (const document of readCorpus([files[f]!], readOptionsOf(options))) {
         const bytes = documentBytes(document, addPrefixSpace);
         if (bytes.length === 0) continue;
         push([eosId]);

@@ -14,7 +14,7 @@ import {
   documentBytes,
   readCueCorpus,
 } from '../tokenizers/bytespan/cue-corpus.js';
-import { expandInputs, type ReadOptions, readDocuments } from '../utils/corpus.js';
+import { corpusFiles, type ReadOptions, readCorpus, readOptionsOf } from '../utils/corpus.js';
 import { FileError } from '../utils/fs.js';
 import { createProgress, type Progress } from '../utils/progress.js';
 import { checkOrder, NGRAM_EOS, NgramByteModel } from './ngram-model.js';
@@ -41,7 +41,7 @@ async function* documentsOf(
   let done = 0;
   try {
     for (let f = 0; f < files.length; f++) {
-      for await (const document of readDocuments([files[f]!], options)) {
+      for await (const document of readCorpus([files[f]!], readOptionsOf(options))) {
         const bytes = documentBytes(document, options.addPrefixSpace ?? true);
         if (bytes.length === 0) continue;
         done += bytes.length;
@@ -61,7 +61,7 @@ export async function trainNgramModel(
   options: NgramStreamOptions = {},
 ): Promise<NgramByteModel> {
   checkOrder(order);
-  const files = expandInputs(inputs);
+  const files = await corpusFiles(inputs);
   const model = NgramByteModel.create(order);
   for await (const { bytes } of documentsOf(files, options, `${order}-gram`)) {
     if (options.signal?.aborted) throw new Error('n-gram training interrupted');
@@ -80,7 +80,7 @@ export async function ngramBitsPerByteOfFiles(
   options: NgramStreamOptions = {},
 ): Promise<number> {
   const documents: Uint8Array[] = [];
-  for await (const { bytes } of documentsOf(expandInputs(inputs), options, 'validation'))
+  for await (const { bytes } of documentsOf(await corpusFiles(inputs), options, 'validation'))
     documents.push(bytes);
   if (documents.length === 0) throw new FileError(inputs.join(', '), 'the validation data holds no text');
   return ngramBitsPerByte(model, documents);
@@ -108,7 +108,7 @@ export async function extractNgramCues(
   outDir: string,
   options: ExtractNgramCuesOptions = {},
 ): Promise<CueCorpusMeta> {
-  const files = expandInputs(inputs);
+  const files = await corpusFiles(inputs);
   const addPrefixSpace = options.addPrefixSpace ?? true;
   const cueNames: CueName[] = [...CUE_NAMES];
   const writer = new CueCorpusWriter(

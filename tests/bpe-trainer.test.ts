@@ -254,6 +254,39 @@ describe('chunked and parallel counting equal the serial count', () => {
   });
 });
 
+describe('inputs through the one corpus reader (utils/corpus.ts)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpe-corpus-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('a folder of text and JSONL files: every document independent, as if split by a special token', async () => {
+    const docs = [KJV.slice(0, 6000), KJV.slice(6000, 9000), 'short record', KJV.slice(9000, 15000)];
+    const folder = path.join(dir, 'corpus');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'a.txt'), docs[0]!);
+    fs.writeFileSync(
+      path.join(folder, 'b.jsonl'),
+      `${docs
+        .slice(1)
+        .map((text) => JSON.stringify({ id: 1, text }))
+        .join('\n')}\n`,
+    );
+    for (const numWorkers of [1, 2]) {
+      const fromFolder = await trainBPE({ input: [folder], vocabSize: 420, numWorkers, blockSize: 2048 });
+      const reference = await trainBPE({
+        input: docs.join(EOT),
+        vocabSize: 421,
+        specialTokens: [EOT],
+        numWorkers: 1,
+      });
+      expect(fromFolder.merges).toEqual(reference.merges);
+      expect(fromFolder.distinctPretokens).toBe(reference.distinctPretokens);
+    }
+  });
+});
+
 describe('bad input', () => {
   let dir: string;
   beforeAll(() => {
@@ -286,12 +319,12 @@ describe('bad input', () => {
   test('missing file and malformed UTF-8 name the file and the byte offset', async () => {
     const missing = path.join(dir, 'missing.txt');
     await expect(trainBPE({ input: [missing], vocabSize: 300 })).rejects.toThrow(
-      `${missing}: corpus file not found`,
+      `${missing}: data file not found`,
     );
     const bad = path.join(dir, 'bad.txt');
     fs.writeFileSync(bad, Buffer.from([0x61, 0x62, 0x20, 0xff, 0x63]));
     await expect(trainBPE({ input: [bad], vocabSize: 300 })).rejects.toThrow(
-      `${bad}: not valid UTF-8 (first malformed sequence at byte offset 3)`,
+      `${bad}: not valid UTF-8 (malformed sequence at byte offset 3)`,
     );
     // A valid 3-byte character straddles the 1 MiB read boundary; the bad byte comes later.
     const far = path.join(dir, 'far.txt');
@@ -364,7 +397,7 @@ describe('cleangpt tokenizers train-bpe (compiled CLI)', () => {
     const out = path.join(dir, 'never');
     const run = runCli('--input', bad, '--vocab-size', '300', '--out', out);
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain(`${bad}: not valid UTF-8 (first malformed sequence at byte offset 1)`);
+    expect(run.stderr).toContain(`${bad}: not valid UTF-8 (malformed sequence at byte offset 1)`);
     expect(fs.readdirSync(dir).filter((name) => name.includes('never'))).toEqual([]);
     const replaced = runCli(
       '--input',

@@ -31,6 +31,12 @@ export interface ReadOptions {
   invalidUtf8?: InvalidUtf8Policy;
 }
 
+/** Just the reading options of `options` (which may carry a command's other settings). */
+export function readOptionsOf(options: ReadOptions): ReadOptions {
+  const { textField, documentSeparator, chunkBytes, invalidUtf8 } = options;
+  return { textField, documentSeparator, chunkBytes, invalidUtf8 };
+}
+
 /** A document as a sequence of text pieces, so a huge document never has to be one string. */
 export type Document = Iterable<string>;
 
@@ -53,6 +59,14 @@ export function expandInputs(inputs: readonly string[]): string[] {
   };
   for (const input of inputs) visit(input);
   return out;
+}
+
+/**
+ * The files behind `inputs` in reading order: `hf://` paths fetched into the cache, folders expanded
+ * (for commands that label or count per file; `readCorpus` reads them).
+ */
+export async function corpusFiles(inputs: readonly string[]): Promise<string[]> {
+  return expandInputs(await resolveInputs(inputs));
 }
 
 /** Splits streamed text on `separator`, yielding each document as its own piece iterable. */
@@ -176,28 +190,32 @@ export function* readDocumentsSync(file: string, options: ReadOptions = {}): Gen
 export interface CorpusOptions extends ReadOptions {
   /** A progress bar on stderr over the input bytes, with this label (none when omitted). */
   progress?: string;
+  /** Told the input bytes read so far and the total, as the documents are read. */
+  onBytes?: (done: number, total: number) => void;
 }
 
 /**
  * The one corpus reader: every document of `inputs` — text, JSONL and Parquet files, folders of them and
- * `hf://` paths (fetched once into the cache) — with one invalid-UTF-8 policy and one progress bar over
- * the input bytes. Trainers, tokenize-to-file and the CLI read through it, so every command accepts the
- * same inputs.
+ * `hf://` paths (fetched once into the cache) — with one invalid-UTF-8 policy and one progress measure
+ * over the input bytes. Trainers, analyzers, extractors, tokenize-to-file and the CLI read through it, so
+ * every command accepts the same inputs.
  */
 export async function* readCorpus(
   inputs: readonly string[],
   options: CorpusOptions = {},
 ): AsyncGenerator<Document> {
-  const files = expandInputs(await resolveInputs(inputs));
-  if (options.progress === undefined) {
+  const files = await corpusFiles(inputs);
+  if (options.progress === undefined && options.onBytes === undefined) {
     yield* readDocuments(files, options);
     return;
   }
   const sizes = files.map((f) => fileSize(f));
-  const bar = createProgress(
-    sizes.reduce((a, b) => a + b, 0),
-    options.progress,
-  );
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const bar = options.progress === undefined ? null : createProgress(total, options.progress);
+  const update = (done: number): void => {
+    bar?.update(done);
+    options.onBytes?.(done, total);
+  };
   let done = 0;
   try {
     for (const [i, file] of files.entries()) {
@@ -207,14 +225,14 @@ export async function* readCorpus(
           for (const piece of document) {
             yield piece;
             read += Buffer.byteLength(piece, 'utf8');
-            bar.update(done + Math.min(read, sizes[i]!));
+            update(done + Math.min(read, sizes[i]!));
           }
         })();
       }
       done += sizes[i]!;
-      bar.update(done);
+      update(done);
     }
   } finally {
-    bar.stop();
+    bar?.stop();
   }
 }

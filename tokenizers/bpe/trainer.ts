@@ -8,13 +8,15 @@
 
 import { checkWorkerCount, defaultWorkerCount } from '../../utils/worker-pool.js';
 import { safeBlocks } from './chunking.js';
-import { countBlocks } from './count-pool.js';
+import { type CorpusOptions, readCorpus } from '../../utils/corpus.js';
+import { type CountBlock, countBlocks } from './count-pool.js';
 import { learnMerges, type StopReason } from './merge-loop.js';
-import { readUtf8Chunks, totalFileBytes } from './text-source.js';
 
 /**
- * The corpus: a string is the text itself; an array lists UTF-8 files (each an independent document,
- * streamed, never held whole); an async iterable yields consecutive pieces of one text, cut anywhere.
+ * The corpus: a string is the text itself; an array lists inputs of the one corpus reader
+ * (utils/corpus.ts: text, JSONL and Parquet files, folders, `hf://` paths), each document independent
+ * (no pre-token spans two) and streamed, never held whole; an async iterable yields consecutive pieces
+ * of one text, cut anywhere.
  */
 export type TrainInput = string | readonly string[] | AsyncIterable<string>;
 
@@ -31,6 +33,8 @@ export interface TrainBPEOptions {
   minFrequency?: number;
   /** Malformed UTF-8 in input files: `error` (default; names the file and byte offset) or `replace` with U+FFFD. */
   invalidUtf8?: 'error' | 'replace';
+  /** How input files are read (JSONL/Parquet text field, document separator); see utils/corpus.ts. */
+  read?: Pick<CorpusOptions, 'textField' | 'documentSeparator'>;
   /** Worker threads for pre-token counting (default: available cores, capped at 8); 1 counts in-thread. */
   numWorkers?: number;
   /** Characters per counting block (default 1 Mi); smaller blocks spread small inputs over workers. */
@@ -88,46 +92,57 @@ function validate(options: TrainBPEOptions): {
   return { specials, minFrequency, numWorkers };
 }
 
-/** The corpus as safe blocks, plus how progress is measured for it. */
+/** The corpus as blocks to count, plus how progress is measured for it. */
 function corpusBlocks(
-  input: TrainInput,
+  options: TrainBPEOptions,
   specials: readonly string[],
   blockSize: number,
-  report: (done: number) => void,
-  invalidUtf8: 'error' | 'replace',
-): { blocks: AsyncIterable<string>; total: number | null; unit: 'bytes' | 'chars' } {
+  report: (done: number, total: number) => void,
+): { blocks: AsyncIterable<CountBlock>; total: number | null; unit: 'bytes' | 'chars' } {
+  const { input } = options;
   if (typeof input === 'string') {
     return { blocks: safeBlocks([input], specials, blockSize), total: input.length, unit: 'chars' };
   }
   if (Array.isArray(input)) {
-    const files = input as readonly string[];
-    if (files.length === 0) throw new Error('no corpus files given');
-    const total = totalFileBytes(files);
-    let done = 0;
-    async function* allFiles(): AsyncGenerator<string> {
-      for (const file of files) {
-        // Each file is its own document: blocks never span two files.
-        yield* safeBlocks(
-          readUtf8Chunks(
-            file,
-            (bytes) => {
-              done += bytes;
-              report(done);
-            },
-            invalidUtf8,
-          ),
-          specials,
-          blockSize,
-        );
-      }
-    }
-    return { blocks: allFiles(), total, unit: 'bytes' };
+    const inputs = input as readonly string[];
+    if (inputs.length === 0) throw new Error('no corpus files given');
+    const documents = readCorpus(inputs, {
+      ...options.read,
+      invalidUtf8: options.invalidUtf8 ?? 'error',
+      onBytes: report,
+    });
+    return { blocks: documentBlocks(documents, specials, blockSize), total: null, unit: 'bytes' };
   }
   return {
     blocks: safeBlocks(input as AsyncIterable<string>, specials, blockSize),
     total: null,
     unit: 'chars',
   };
+}
+
+/**
+ * Each document cut into safe blocks (never spanning two documents); small documents travel together,
+ * so a corpus of many short records makes blocks of about `blockSize` characters too.
+ */
+async function* documentBlocks(
+  documents: AsyncIterable<Iterable<string>>,
+  specials: readonly string[],
+  blockSize: number,
+): AsyncGenerator<CountBlock> {
+  let batch: string[] = [];
+  let chars = 0;
+  for await (const document of documents) {
+    for await (const block of safeBlocks(document, specials, blockSize)) {
+      batch.push(block);
+      chars += block.length;
+      if (chars >= blockSize) {
+        yield batch;
+        batch = [];
+        chars = 0;
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
 
 /** Trains a byte-level BPE vocabulary and merge list (see the module comment for the exact rules). */
@@ -137,12 +152,8 @@ export async function trainBPE(options: TrainBPEOptions): Promise<TrainBPEResult
   const blockSize = options.blockSize ?? DEFAULT_BLOCK_SIZE;
 
   let countedChars = 0;
-  const source = corpusBlocks(
-    options.input,
-    specials,
-    blockSize,
-    (done) => onProgress?.({ phase: 'count', done, total: source.total, unit: 'bytes' }),
-    options.invalidUtf8 ?? 'error',
+  const source = corpusBlocks(options, specials, blockSize, (done, total) =>
+    onProgress?.({ phase: 'count', done, total, unit: 'bytes' }),
   );
   const pieceCounts = await countBlocks(source.blocks, specials, numWorkers, (chars) => {
     countedChars += chars;
