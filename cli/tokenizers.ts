@@ -49,7 +49,9 @@ export function registerTokenizerCommands(program: Command): Command {
   tokenizers
     .command('train-bpe')
     .description('train a byte-level BPE tokenizer (GPT-2 pre-tokenization, CS336 tie rule) and save it')
-    .addOption(inputFilesOption('text, JSONL or Parquet files, folders or hf:// paths (each document independent)'))
+    .addOption(
+      inputFilesOption('text, JSONL or Parquet files, folders or hf:// paths (each document independent)'),
+    )
     .requiredOption('--vocab-size <n>', '256 bytes + merges + special tokens', integerAtLeast(256))
     .option('--special-tokens <list>', 'comma-separated special tokens, e.g. "<|endoftext|>"')
     .option('--min-frequency <n>', 'stop when the most frequent pair occurs fewer times', integerAtLeast(0))

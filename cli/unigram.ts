@@ -23,7 +23,9 @@ export function registerUnigramCommands(tokenizers: Command): void {
     .description(
       'train a byte-level Unigram LM tokenizer (EM with pruning, GPT-2 pre-tokenization) and save it',
     )
-    .addOption(inputFilesOption('text, JSONL or Parquet files, folders or hf:// paths (each document independent)'))
+    .addOption(
+      inputFilesOption('text, JSONL or Parquet files, folders or hf:// paths (each document independent)'),
+    )
     .requiredOption('--vocab-size <n>', '256 bytes + pieces + the <|endoftext|> special', integerAtLeast(257))
     .requiredOption(
       '--out <dir>',

@@ -48,7 +48,12 @@ function encodeBatch(
   const lengths = new Int32Array(texts.length);
   // One scratch row reused for every text, copied straight into the reply: no array per text to collect.
   const row: number[] = [];
-  let ids = new Int32Array(Math.max(1024, texts.reduce((n, t) => n + (t.length >> 2), 0)));
+  let ids = new Int32Array(
+    Math.max(
+      1024,
+      texts.reduce((n, t) => n + (t.length >> 2), 0),
+    ),
+  );
   let total = 0;
   texts.forEach((text, k) => {
     row.length = 0;

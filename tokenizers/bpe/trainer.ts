@@ -6,9 +6,9 @@
  * loop is incremental (merge-loop.ts).
  */
 
+import { type CorpusOptions, readCorpus } from '../../utils/corpus.js';
 import { checkWorkerCount, defaultWorkerCount } from '../../utils/worker-pool.js';
 import { safeBlocks } from './chunking.js';
-import { type CorpusOptions, readCorpus } from '../../utils/corpus.js';
 import { type CountBlock, countBlocks } from './count-pool.js';
 import { learnMerges, type StopReason } from './merge-loop.js';
 
