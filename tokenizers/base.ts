@@ -2,8 +2,11 @@
  * BaseTokenizer: the one interface every tokenizer implements, so training, sampling and statistics code
  * never needs to know which tokenizer it is handed.
  *
- * Subclasses supply the vocabulary lookups, `encode`, `decode`, `tokenize` and persistence; the base class
- * owns the special-token bookkeeping and batch encoding (padding, truncation, attention masks, tensors).
+ * A built-in tokenizer is assembled from parts (pipeline/pipeline.ts: added tokens → normalizer →
+ * pre-tokenizer → model → decoder), and the base class runs `encode`, `decode`, `decodeBytes` and
+ * `tokenBytes` through them; subclasses supply the parts, the vocabulary lookups, `tokenize` and their
+ * files. A plugin may instead override `encode` and `decode` itself. The base class also owns the
+ * special-token roles and batch encoding (padding, truncation, attention masks, tensors).
  */
 
 import { createRequire } from 'node:module';
@@ -12,6 +15,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { type OutputKind, writeDirectoryAtomic } from '../utils/atomic-directory.js';
 import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
 import { computeOffsets, type TokenOffsets } from './offsets.js';
+import type { TokenizerPipeline } from './pipeline/pipeline.js';
 import type { SpecialTokenPolicy } from './special-policy.js';
 
 export interface EncodeOptions {
@@ -112,6 +116,12 @@ export abstract class BaseTokenizer {
   /** Longest sequence a model using this tokenizer should see; truncation uses it when no length is given. */
   modelMaxLength = 1024;
 
+  /** The parts this tokenizer is assembled from; null for a subclass that overrides encode/decode itself. */
+  protected pipeline: TokenizerPipeline | null = null;
+
+  /** True when `addSpecialTokens` wraps the ids in BOS … EOS (character, byte and Unigram tokenizers). */
+  protected readonly addsBosEos: boolean = false;
+
   readonly #specials: Record<SpecialTokenName, string | null> = {
     padToken: null,
     eosToken: null,
@@ -133,8 +143,31 @@ export abstract class BaseTokenizer {
   /** Number of ids (the largest id + 1 for contiguous vocabularies). */
   abstract get vocabSize(): number;
 
-  abstract encode(text: string, options?: EncodeOptions): number[];
-  abstract decode(ids: TokenIds, options?: DecodeOptions): string;
+  /** Ids of `text`: specials under the policy, BOS/EOS where `addSpecialTokens` adds them. */
+  encode(text: string, options: BatchItemOptions = {}): number[] {
+    checkText(text);
+    const pipeline = this.#parts('encode');
+    const out: number[] = [];
+    const wrap = options.addSpecialTokens === true && this.addsBosEos;
+    if (wrap && this.bosTokenId !== null) out.push(this.bosTokenId);
+    pipeline.encodeInto(text, options, out);
+    if (wrap && this.eosTokenId !== null) out.push(this.eosTokenId);
+    return out;
+  }
+
+  /** Text of `ids`; an id outside the vocabulary is an error naming it. */
+  decode(ids: TokenIds, options: DecodeOptions = {}): string {
+    return this.#parts('decode').decode(idsView(ids), options);
+  }
+
+  #parts(method: string): TokenizerPipeline {
+    if (this.pipeline === null) {
+      throw new Error(
+        `${this.constructor.name} is not assembled from parts (no pipeline): it must override ${method}`,
+      );
+    }
+    return this.pipeline;
+  }
   /** The token strings `encode` would produce ids for (display form for byte-level tokenizers). */
   abstract tokenize(text: string): string[];
   /** Exact vocabulary lookup: `undefined` when the token is not in the vocabulary. */
@@ -164,12 +197,14 @@ export abstract class BaseTokenizer {
    * UTF-8 of the token's decoded text.
    */
   tokenBytes(id: number): Uint8Array | null {
+    if (this.pipeline !== null) return this.pipeline.tokenBytes(id);
     if (this.idToToken(id) === undefined) return null;
     return utf8.encode(this.decode([id]));
   }
 
   /** The bytes of `ids` back to back (`tokenBytes` of each); an id outside the vocabulary is an error naming it. */
   decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
+    if (this.pipeline !== null) return this.pipeline.decodeBytes(idsView(ids), options);
     const skip = options.skipSpecialTokens ? new Set(this.allSpecialIds) : null;
     const parts: Uint8Array[] = [];
     let total = 0;
@@ -388,6 +423,11 @@ const isTensor = (ids: TokenIds): ids is tf.Tensor => typeof (ids as tf.Tensor).
 export function endsWithHighSurrogate(text: string): boolean {
   const last = text.charCodeAt(text.length - 1);
   return last >= 0xd800 && last <= 0xdbff;
+}
+
+/** Ids as an array-like without copying (a tensor's are read out); the decoders check each id. */
+export function idsView(ids: TokenIds): ArrayLike<number> {
+  return isTensor(ids) ? Array.from(ids.dataSync()) : ids;
 }
 
 /** Reads ids given as an array-like or a tensor into a plain number array (integers checked). */

@@ -1,5 +1,6 @@
 /**
- * ByteLevelTokenizer: one id per UTF-8 byte (id = byte value, 0…255), special tokens after them.
+ * ByteLevelTokenizer: one id per UTF-8 byte (id = byte value, 0…255), special tokens after them; the
+ * byte model and the byte-level decoder, no pre-tokenizer.
  *
  * Lossless for every well-formed string. Lone UTF-16 surrogates have no UTF-8 encoding and become U+FFFD
  * on encode (as `TextEncoder` does); decoding malformed byte sequences gives U+FFFD per maximal
@@ -7,18 +8,13 @@
  */
 import * as path from 'node:path';
 import { FileError, writeJsonAtomic } from '../utils/fs.js';
-import {
-  BaseTokenizer,
-  checkText,
-  configSpecials,
-  type DecodeOptions,
-  type EncodeOptions,
-  idsToArray,
-  readTokenizerConfig,
-  TOKENIZER_CONFIG_FILE,
-  type TokenIds,
-} from './base.js';
+import { BaseTokenizer, configSpecials, readTokenizerConfig, TOKENIZER_CONFIG_FILE } from './base.js';
 import { BYTE_TO_CHAR } from './byte-unicode.js';
+import { ByteLevelDecoder } from './decoders/byte-level.js';
+import { ByteModel } from './models/byte.js';
+import { AddedTokens } from './pipeline/added-tokens.js';
+import { TokenizerPipeline } from './pipeline/pipeline.js';
+import { noPreTokenizer } from './pre-tokenizers/pre-tokenizer.js';
 
 export interface ByteLevelTokenizerOptions {
   padToken?: string;
@@ -30,11 +26,11 @@ export interface ByteLevelTokenizerOptions {
 
 const CHAR_TO_ID = new Map(BYTE_TO_CHAR.map((c, b) => [c, b]));
 const utf8 = new TextEncoder();
-const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 export class ByteLevelTokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'byte';
   protected override readonly contextFree = true;
+  protected override readonly addsBosEos = true;
 
   /** Specials in id order: ids 256, 257, …. */
   readonly specialTokens: readonly string[];
@@ -53,6 +49,15 @@ export class ByteLevelTokenizer extends BaseTokenizer {
       }
     }
     this.#specialIds = new Map(this.specialTokens.map((t, i) => [t, 256 + i]));
+    // Specials are only ever added by id (BOS/EOS): `<pad>` in text is five bytes.
+    const added = new AddedTokens(this.#specialIds, { matchInText: false });
+    const model = new ByteModel(this.vocabSize);
+    this.pipeline = new TokenizerPipeline({
+      added,
+      preTokenizer: noPreTokenizer,
+      model,
+      decoder: new ByteLevelDecoder(model, added),
+    });
     if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
     this.padToken = pad;
     this.bosToken = bos;
@@ -87,46 +92,6 @@ export class ByteLevelTokenizer extends BaseTokenizer {
     const vocab = new Map<string, number>(BYTE_TO_CHAR.map((c, b) => [c, b]));
     for (const [t, id] of this.#specialIds) vocab.set(t, id);
     return vocab;
-  }
-
-  encode(text: string, options: EncodeOptions = {}): number[] {
-    checkText(text);
-    const bytes = utf8.encode(text);
-    const ids = new Array<number>(bytes.length + (options.addSpecialTokens ? 2 : 0));
-    let k = 0;
-    if (options.addSpecialTokens) ids[k++] = this.bosTokenId!;
-    for (let i = 0; i < bytes.length; i++) ids[k++] = bytes[i]!;
-    if (options.addSpecialTokens) ids[k++] = this.eosTokenId!;
-    return ids;
-  }
-
-  decode(ids: TokenIds, options: DecodeOptions = {}): string {
-    const values = idsToArray(ids);
-    let out = '';
-    let run: number[] = [];
-    const flush = (): void => {
-      if (run.length > 0) out += utf8Replace.decode(Uint8Array.from(run));
-      run = [];
-    };
-    for (const id of values) {
-      if (id >= 0 && id < 256) {
-        run.push(id);
-        continue;
-      }
-      const special = this.specialTokens[id - 256];
-      if (special === undefined)
-        throw new Error(`id ${id} is outside the byte-level vocabulary (size ${this.vocabSize})`);
-      flush();
-      if (!options.skipSpecialTokens) out += special;
-    }
-    flush();
-    return out;
-  }
-
-  override tokenBytes(id: number): Uint8Array | null {
-    if (Number.isInteger(id) && id >= 0 && id < 256) return Uint8Array.of(id);
-    const special = this.specialTokens[id - 256];
-    return special === undefined ? null : utf8.encode(special);
   }
 
   protected writeFiles(dir: string): void {

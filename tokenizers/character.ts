@@ -1,22 +1,24 @@
 /**
  * CharacterTokenizer: one id per Unicode code point, with the reference's special ids
- * `<unk>`=0, `<pad>`=1, `<bos>`=2, `<eos>`=3 followed by any additional specials.
+ * `<unk>`=0, `<pad>`=1, `<bos>`=2, `<eos>`=3 followed by any additional specials; the character model
+ * and decoder, no pre-tokenizer.
  */
 import * as path from 'node:path';
 import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import { utf8Length } from '../utils/utf8.js';
 import {
   BaseTokenizer,
-  checkText,
   configSpecials,
-  type DecodeOptions,
   type EncodeOptions,
-  idsToArray,
   readTokenizerConfig,
   TOKENIZER_CONFIG_FILE,
-  type TokenIds,
 } from './base.js';
+import { CharDecoder } from './decoders/char.js';
+import { CharModel, type CharVocab } from './models/char.js';
 import type { TokenOffsets } from './offsets.js';
+import { AddedTokens } from './pipeline/added-tokens.js';
+import { TokenizerPipeline } from './pipeline/pipeline.js';
+import { noPreTokenizer } from './pre-tokenizers/pre-tokenizer.js';
 import type { TokenizerTrainingData } from './training.js';
 
 export interface CharacterTokenizerOptions {
@@ -33,6 +35,7 @@ export interface CharacterTokenizerOptions {
 export class CharacterTokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'character';
   protected override readonly contextFree = true;
+  protected override readonly addsBosEos = true;
 
   readonly additionalSpecialTokens: readonly string[];
   #vocab = new Map<string, number>();
@@ -52,6 +55,21 @@ export class CharacterTokenizer extends BaseTokenizer {
         ? new Map(this.#specialList.map((t, i) => [t, i]))
         : new Map(options.vocab instanceof Map ? options.vocab : Object.entries(options.vocab));
     this.#setVocab(vocab);
+    // The model and decoder read the vocabulary live: buildVocabFromTexts replaces it.
+    const view: CharVocab = {
+      idOf: (token) => this.#vocab.get(token),
+      tokenOf: (id) => this.#idToToken.get(id),
+      size: () => this.#vocab.size,
+      unkId: () => this.unkTokenId,
+      isSpecial: (token) => this.#specialList.includes(token),
+    };
+    // Specials are only ever added by id (BOS/EOS): `<pad>` in text is five characters.
+    this.pipeline = new TokenizerPipeline({
+      added: new AddedTokens([], { matchInText: false }),
+      preTokenizer: noPreTokenizer,
+      model: new CharModel(view),
+      decoder: new CharDecoder(view),
+    });
     if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
     this.unkToken = unk;
     this.padToken = pad;
@@ -126,16 +144,6 @@ export class CharacterTokenizer extends BaseTokenizer {
     return new Map(this.#vocab);
   }
 
-  encode(text: string, options: EncodeOptions = {}): number[] {
-    checkText(text);
-    const unk = this.unkTokenId!;
-    const ids: number[] = [];
-    if (options.addSpecialTokens) ids.push(this.bosTokenId!);
-    for (const ch of text) ids.push(this.#vocab.get(ch) ?? unk);
-    if (options.addSpecialTokens) ids.push(this.eosTokenId!);
-    return ids;
-  }
-
   /** One token per code point (an unknown one included), so the spans are the code points'. */
   override encodeWithOffsets(text: string, options: EncodeOptions = {}): TokenOffsets {
     const ids = this.encode(text, options);
@@ -159,19 +167,6 @@ export class CharacterTokenizer extends BaseTokenizer {
       charOffsets.fill(c, 2 * k);
     }
     return { ids, byteOffsets, charOffsets };
-  }
-
-  decode(ids: TokenIds, options: DecodeOptions = {}): string {
-    const skip = options.skipSpecialTokens ? new Set(this.#specialList) : null;
-    let out = '';
-    for (const id of idsToArray(ids)) {
-      const token = this.#idToToken.get(id);
-      if (token === undefined)
-        throw new RangeError(`id ${id} is outside the character vocabulary (size ${this.vocabSize})`);
-      if (skip?.has(token)) continue;
-      out += token;
-    }
-    return out;
   }
 
   protected writeFiles(dir: string): void {

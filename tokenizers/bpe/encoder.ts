@@ -12,6 +12,8 @@
  * a linked list of parts. Results per piece are cached (bounded).
  */
 
+import type { ByteSource } from '../pipeline/decoder.js';
+import { encodePieces, type TokenModel } from '../pipeline/model.js';
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
 import { ByteTable } from './byte-table.js';
 import { hashPiece, MAX_CACHED_PIECE, PieceCache } from './piece-cache.js';
@@ -100,7 +102,7 @@ class PairTable {
   }
 }
 
-export class BPEEncoder {
+export class BPEEncoder implements TokenModel, ByteSource {
   readonly data: EncoderData;
   readonly #pairs: PairTable;
   readonly #byteToId = new Int32Array(256).fill(-1);
@@ -147,25 +149,32 @@ export class BPEEncoder {
    * streaming encoder needs the text after `stop` as look-ahead); both must be pre-token boundaries.
    */
   encodeOrdinaryInto(text: string, out: number[], start = 0, stop = text.length): void {
-    const n = text.length;
+    encodePieces(this, this.pieceEnd, text, out, start, stop);
+  }
+
+  /** The model stage: ids of the pre-token text[start, end), through the piece cache. */
+  encodePiece(text: string, start: number, end: number, out: number[]): void {
     const cache = this.#cache;
-    const pieceEnd = this.pieceEnd;
-    for (let i = start; i < stop; ) {
-      const e = pieceEnd(text, i, n);
-      const cacheable = cache !== null && e - i <= MAX_CACHED_PIECE;
-      const h = cacheable ? hashPiece(text, i, e) : 0;
-      if (!cacheable || !cache.appendTo(text, i, e, h, out)) {
-        const ids = this.#encodePiece(text, i, e);
-        if (typeof ids === 'number') {
-          out.push(ids);
-          if (cacheable) cache.add(text, i, e, h, [ids]);
-        } else {
-          for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-          if (cacheable) cache.add(text, i, e, h, ids);
-        }
-      }
-      i = e;
+    const cacheable = cache !== null && end - start <= MAX_CACHED_PIECE;
+    const h = cacheable ? hashPiece(text, start, end) : 0;
+    if (cacheable && cache.appendTo(text, start, end, h, out)) return;
+    const ids = this.#encodePiece(text, start, end);
+    if (typeof ids === 'number') {
+      out.push(ids);
+      if (cacheable) cache.add(text, start, end, h, [ids]);
+    } else {
+      for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
+      if (cacheable) cache.add(text, start, end, h, ids);
     }
+  }
+
+  /** The bytes of an ordinary id (a copy), or null (a special's id, or outside the vocabulary). */
+  tokenBytes(id: number): Uint8Array | null {
+    const { tokenBytes, tokenOffsets } = this.data;
+    if (!(id >= 0 && id < tokenOffsets.length - 1) || !Number.isInteger(id)) return null;
+    const s = tokenOffsets[id]!;
+    const e = tokenOffsets[id + 1]!;
+    return e > s ? tokenBytes.slice(s, e) : null;
   }
 
   encodeOrdinary(text: string): number[] {

@@ -2,7 +2,9 @@
  * BPETokenizer: byte-level BPE with GPT-2 pre-tokenization and special tokens (bpe-reference.md §3, §6–9).
  *
  * Built from a trainer's `{vocab, merges}` (merge mode) or from tiktoken ranks (rank mode, no merges).
- * Specials are matched before pre-tokenization, leftmost and longest first, and are never merged.
+ * Assembled from parts: added tokens (specials matched before pre-tokenization, leftmost and longest
+ * first, never merged) → the pre-tokenizer (GPT-2's scanner or a regex) → the BPE model (encoder.ts) →
+ * the byte-level decoder. This class adds streaming, worker batches, vocabulary lookups and files.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,7 +12,6 @@ import { FileError, writeFileAtomic, writeJsonAtomic } from '../../utils/fs.js';
 import {
   BaseTokenizer,
   type BatchItemOptions,
-  checkText,
   type DecodeOptions,
   type EncodeOptions,
   idsToArray,
@@ -20,13 +21,11 @@ import {
   type TokenizerConfigFile,
 } from '../base.js';
 import { bytesToDisplay } from '../byte-unicode.js';
+import { ByteLevelDecoder } from '../decoders/byte-level.js';
+import { AddedTokens } from '../pipeline/added-tokens.js';
+import { TokenizerPipeline } from '../pipeline/pipeline.js';
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
-import {
-  checkDisallowed,
-  resolvePolicy,
-  type SpecialTokenPolicy,
-  specialsForPolicy,
-} from '../special-policy.js';
+import { checkDisallowed, resolvePolicy, type SpecialTokenPolicy } from '../special-policy.js';
 import { joinDocuments, type TokenizerTrainingData } from '../training.js';
 import { BPEEncoder } from './encoder.js';
 import { buildEncoderData } from './encoder-data.js';
@@ -42,7 +41,6 @@ import {
   TIKTOKEN_FILE,
   writeHuggingFaceFiles,
 } from './formats.js';
-import { specialsRegex, splitOnSpecials } from './pretokenize.js';
 import { trainBPE } from './trainer.js';
 import { BPEWorkerPool } from './worker-pool.js';
 
@@ -78,9 +76,6 @@ const PARALLEL_BATCH_CHARS = 1 << 20;
 /** Decode batches with at least this many ids go to worker threads. */
 const PARALLEL_DECODE_IDS = 1 << 20;
 
-const utf8 = new TextEncoder();
-const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-
 export class BPETokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'bpe';
   /** True for fixed encodings (GPT-2, cl100k_base, …): their inherited `train` is an error. */
@@ -92,10 +87,8 @@ export class BPETokenizer extends BaseTokenizer {
   /** Specials with their ids, in registration order. */
   readonly specialTokens: ReadonlyArray<readonly [string, number]>;
   readonly #ordinary: Map<number, Uint8Array>;
-  readonly #specialId: Map<string, number>;
-  readonly #specialBytes: Map<number, Uint8Array>;
-  readonly #specialById: Map<number, string>;
-  readonly #allSpecials: RegExp | null;
+  readonly #added: AddedTokens;
+  readonly #parts: TokenizerPipeline;
   readonly #numWorkers: number | undefined;
   readonly #cacheSize: number | undefined;
   #displayToId: Map<string, number> | null = null;
@@ -109,13 +102,17 @@ export class BPETokenizer extends BaseTokenizer {
     this.merges = options.merges ?? null;
     this.#ordinary = ordinary;
     this.specialTokens = data.specials;
-    this.#specialId = new Map(data.specials);
-    this.#specialById = new Map(data.specials.map(([s, id]) => [id, s]));
-    this.#specialBytes = new Map(data.specials.map(([s, id]) => [id, utf8.encode(s)]));
-    this.#allSpecials = specialsRegex(data.specials.map(([s]) => s));
+    this.#added = new AddedTokens(data.specials);
+    this.#parts = new TokenizerPipeline({
+      added: this.#added,
+      preTokenizer: preTokenizerFromSpec(data.preTokenizer, 'BPE tokenizer'),
+      model: this.encoder,
+      decoder: new ByteLevelDecoder(this.encoder, this.#added),
+    });
+    this.pipeline = this.#parts;
     this.#numWorkers = options.numWorkers;
     if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
-    const defaultRole = this.#specialId.has(END_OF_TEXT) ? END_OF_TEXT : null;
+    const defaultRole = this.#added.ids.has(END_OF_TEXT) ? END_OF_TEXT : null;
     this.eosToken = options.eosToken === undefined ? defaultRole : options.eosToken;
     this.bosToken = options.bosToken === undefined ? defaultRole : options.bosToken;
     this.padToken = options.padToken === undefined ? defaultRole : options.padToken;
@@ -138,24 +135,6 @@ export class BPETokenizer extends BaseTokenizer {
   /** Encodes text with every character ordinary (no special-token recognition). */
   encodeOrdinary(text: string): number[] {
     return this.encoder.encodeOrdinary(text);
-  }
-
-  encode(text: string, options: BPEEncodeOptions = {}): number[] {
-    checkText(text);
-    const out: number[] = [];
-    this.#encodeInto(text, specialsForPolicy(text, this.#specialId, this.#allSpecials, options), out);
-    return out;
-  }
-
-  #encodeInto(text: string, specials: RegExp | null, out: number[]): void {
-    if (specials === null) {
-      this.encoder.encodeOrdinaryInto(text, out);
-      return;
-    }
-    for (const seg of splitOnSpecials(text, specials)) {
-      if (seg.special) out.push(this.#specialId.get(seg.text)!);
-      else this.encoder.encodeOrdinaryInto(seg.text, out);
-    }
   }
 
   /**
@@ -196,14 +175,15 @@ export class BPETokenizer extends BaseTokenizer {
    * raises as in `encode`, and only the specials it recognises split the text.
    */
   #carryOver(text: string, options: BPEEncodeOptions): { ids: number[] | null; held: string } {
-    const specials = specialsForPolicy(text, this.#specialId, this.#allSpecials, options);
+    const specials = this.#added.recognised(text, options);
     const { segStart, cut, end } = this.#safeCut(text, specials);
     if (cut === 0) return { ids: null, held: text };
     const ids: number[] = [];
-    this.#encodeInto(text.slice(0, segStart), specials, ids);
+    // Up to segStart the text ends with a recognised special, so it encodes as on its own.
+    this.#parts.encodeInto(text.slice(0, segStart), options, ids);
     // The last ordinary segment's pre-tokens are split with the look-ahead up to `end`: a whitespace run
     // before the cut ends differently when encoded alone ('\n\n' + 'testing' is '\n', '\n', 'testing').
-    if (cut > segStart) this.encoder.encodeOrdinaryInto(text.slice(0, end), ids, segStart, cut);
+    if (cut > segStart) this.#parts.encodeOrdinaryInto(text.slice(0, end), ids, segStart, cut);
     return { ids, held: text.slice(cut) };
   }
 
@@ -241,7 +221,7 @@ export class BPETokenizer extends BaseTokenizer {
     }
     let lastStart = -1;
     let secondLastStart = -1;
-    const pieceEnd = this.encoder.pieceEnd;
+    const pieceEnd = this.#parts.preTokenizer.pieceEnd;
     for (let i = segStart; i < end; ) {
       secondLastStart = lastStart;
       lastStart = i;
@@ -251,29 +231,13 @@ export class BPETokenizer extends BaseTokenizer {
     return { segStart, cut: secondLastStart < 0 ? segStart : secondLastStart, end };
   }
 
-  /** UTF-8 text of `ids`; malformed byte sequences become U+FFFD (WHATWG / Python "replace"). */
-  decode(ids: TokenIds, options: DecodeOptions = {}): string {
-    return utf8Replace.decode(this.decodeBytes(ids, options));
-  }
-
-  /** The exact bytes of `ids` (specials as their UTF-8), for callers that must not lose information. */
-  override decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
-    let values = ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
-    if (options.skipSpecialTokens) values = Array.from(values).filter((id) => !this.#specialBytes.has(id));
-    return this.encoder.decodeBytes(values, this.#specialBytes);
-  }
-
-  override tokenBytes(id: number): Uint8Array | null {
-    return this.#specialBytes.get(id) ?? this.#ordinary.get(id) ?? null;
-  }
-
   /** GPT-2 display strings of the tokens of `text` (`Ġthe`); specials as themselves. */
   tokenize(text: string): string[] {
     return this.encode(text).map((id) => this.idToToken(id)!);
   }
 
   tokenToId(token: string): number | undefined {
-    const special = this.#specialId.get(token);
+    const special = this.#added.ids.get(token);
     if (special !== undefined) return special;
     if (this.#displayToId === null) {
       this.#displayToId = new Map();
@@ -286,7 +250,7 @@ export class BPETokenizer extends BaseTokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    const special = this.#specialById.get(id);
+    const special = this.#added.tokenOf(id);
     if (special !== undefined) return special;
     const bytes = this.#ordinary.get(id);
     return bytes === undefined ? undefined : bytesToDisplay(bytes);
@@ -308,7 +272,7 @@ export class BPETokenizer extends BaseTokenizer {
     for (const t of texts) chars += t.length;
     if (texts.length < 2 || chars < PARALLEL_BATCH_CHARS) return texts.map((t) => this.encode(t, options));
     // The policy is checked here (errors name the text) and only the recognised specials go to the workers.
-    const policy = resolvePolicy(this.#specialId, options);
+    const policy = resolvePolicy(this.#added.ids, options);
     for (const t of texts) checkDisallowed(t, policy);
     this.#pool ??= this.createWorkerPool();
     return this.#pool.encodeMany(texts, policy.recognised);

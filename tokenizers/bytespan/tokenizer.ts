@@ -8,32 +8,30 @@
  * - no length limit (B3): long pre-tokens are segmented like short ones unless `maxInputCharsPerWord` is
  *   set (100 reproduces the reference), and an unmatched byte falls back to its single-byte token.
  *
- * Special tokens in the text are recognised before pre-tokenization (leftmost, longest first) under the
- * same `allowedSpecial` / `disallowedSpecial` policy as BPETokenizer; each stretch of text between them is
- * a segment. No BOS/EOS is added (as in the reference).
+ * Assembled from parts: added tokens (recognised before pre-tokenization, leftmost, longest first, under
+ * the same `allowedSpecial` / `disallowedSpecial` policy as BPETokenizer; each stretch of text between
+ * them is a segment) → the prefix space → GPT-2's pre-tokenizer → the WordPiece model
+ * (models/wordpiece.ts) → the lossless WordPiece decoder (decoders/wordpiece.ts). No BOS/EOS is added
+ * (as in the reference).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileError, readJsonFile, requireDirectory, writeJsonAtomic } from '../../utils/fs.js';
 import { utf8Length } from '../../utils/utf8.js';
-import {
-  BaseTokenizer,
-  checkText,
-  type DecodeOptions,
-  type EncodeOptions,
-  idsToArray,
-  type SpecialTokenName,
-  TOKENIZER_CONFIG_FILE,
-  type TokenIds,
-} from '../base.js';
+import { BaseTokenizer, type EncodeOptions, type SpecialTokenName, TOKENIZER_CONFIG_FILE } from '../base.js';
 import { TOKENIZER_JSON_FILE, VOCAB_FILE } from '../bpe/formats.js';
-import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
+import { splitOnSpecials } from '../bpe/pretokenize.js';
 import { pieceEnd } from '../bpe/scan.js';
 import { displayToBytes } from '../byte-unicode.js';
+import { ByteSpanDecoder } from '../decoders/wordpiece.js';
+import { WordPieceModel } from '../models/wordpiece.js';
+import { isContinuationEntry } from '../models/wordpiece-matcher.js';
 import { offsetsFromEnds, type TokenOffsets } from '../offsets.js';
-import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import { AddedTokens } from '../pipeline/added-tokens.js';
+import { TokenizerPipeline } from '../pipeline/pipeline.js';
+import { gpt2PreTokenizer } from '../pre-tokenizers/pre-tokenizer.js';
+import type { SpecialTokenPolicy } from '../special-policy.js';
 import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from './base-vocab.js';
-import { ByteSpanDecoder } from './decode.js';
 import {
   type PrefixSpaceRule,
   readWordPieceTokenizerJson,
@@ -41,7 +39,6 @@ import {
   type WordPieceFile,
   wordPieceTokenizerJson,
 } from './hf-files.js';
-import { isContinuationEntry, WordPieceMatcher } from './wordpiece.js';
 
 export interface ByteSpanTokenizerOptions {
   /**
@@ -95,10 +92,7 @@ export interface ByteOffsetEncoding {
   ends: Uint32Array;
 }
 
-type CachedIds = number | Int32Array;
-
 const utf8 = new TextEncoder();
-const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
 /** A role token from a HF config: a string, `{content}` (AddedToken form) or null/absent. */
 function roleToken(file: string, key: string, value: unknown): string | null | undefined {
@@ -122,17 +116,12 @@ export class ByteSpanTokenizer extends BaseTokenizer {
   readonly #ids: Map<string, number>;
   /** Literal bytes of each ordinary entry (`##` included); null for specials. */
   readonly #literal: Array<Uint8Array | null>;
-  /** Special token string → id, in id order. */
-  readonly #specials: Map<string, number>;
-  readonly #specialSet: Set<string>;
-  readonly #allSpecials: RegExp | null;
+  /** Specials (string → id, in id order), recognised in text before anything else. */
+  readonly #added: AddedTokens;
   readonly #decoder: ByteSpanDecoder;
   readonly #cacheSize: number;
-  #matcher: WordPieceMatcher | null = null;
-  #cache = new Map<string, CachedIds>();
-  #oldCache = new Map<string, CachedIds>();
-  #bytes = new Uint8Array(1024);
-  #scratch: number[] = [];
+  /** Null until the constructor has set the roles (the model needs the UNK id). */
+  #model: WordPieceModel | null = null;
 
   constructor(options: ByteSpanTokenizerOptions = {}) {
     super();
@@ -175,14 +164,12 @@ export class ByteSpanTokenizer extends BaseTokenizer {
     for (const s of specialNames) {
       if (!ids.has(s)) throw new Error(`special token ${JSON.stringify(s)} is not in the vocabulary`);
     }
-    this.#specials = new Map(
+    this.#added = new AddedTokens(
       [...specialNames].map((s) => [s, ids.get(s)!] as const).sort((a, b) => a[1] - b[1]),
     );
-    this.#specialSet = new Set(this.#specials.keys());
-    this.#allSpecials = specialsRegex([...this.#specialSet]);
 
     this.#literal = this.#vocab.map((token, id) => {
-      if (this.#specialSet.has(token)) return null;
+      if (this.#added.ids.has(token)) return null;
       try {
         return displayToBytes(token);
       } catch (error) {
@@ -191,29 +178,39 @@ export class ByteSpanTokenizer extends BaseTokenizer {
     });
     this.#decoder = new ByteSpanDecoder(
       this.#literal,
-      this.#vocab.map((token) => (this.#specialSet.has(token) ? utf8.encode(token) : null)),
+      this.#vocab.map((token) => (this.#added.ids.has(token) ? utf8.encode(token) : null)),
+      this.addPrefixSpace,
     );
     this.unkToken = roles.unk;
     this.padToken = roles.pad;
     this.bosToken = roles.bos;
     this.eosToken = roles.eos;
-    this.#buildMatcher();
+    this.#assemble();
   }
 
-  /** The matcher depends on the UNK id, so a new UNK role rebuilds it (and drops cached pieces). */
+  /** The model depends on the UNK id, so a new UNK role rebuilds it (and drops cached pieces). */
   protected override setSpecialToken(name: SpecialTokenName, token: string | null): void {
     super.setSpecialToken(name, token);
-    if (name === 'unkToken' && this.#matcher !== null) this.#buildMatcher();
+    if (name === 'unkToken' && this.#model !== null) this.#assemble();
   }
 
-  #buildMatcher(): void {
-    this.#matcher = new WordPieceMatcher(this.#literal, {
+  /** specials → prefix space → GPT-2 pre-tokenizer → WordPiece → the lossless WordPiece decoder. */
+  #assemble(): void {
+    this.#model = new WordPieceModel(this.#literal, {
       maxInputCharsPerWord: this.maxInputCharsPerWord,
       byteFallback: this.byteFallback,
       unkId: this.unkTokenId,
+      cacheSize: this.#cacheSize,
     });
-    this.#cache = new Map();
-    this.#oldCache = new Map();
+    this.pipeline = new TokenizerPipeline({
+      added: this.#added,
+      normalizer: this.addPrefixSpace
+        ? (segment: string) => (this.#addsPrefix(segment) ? ` ${segment}` : segment)
+        : null,
+      preTokenizer: gpt2PreTokenizer,
+      model: this.#model,
+      decoder: this.#decoder,
+    });
   }
 
   get vocabSize(): number {
@@ -227,34 +224,19 @@ export class ByteSpanTokenizer extends BaseTokenizer {
 
   /** Special tokens in id order. */
   override get allSpecialTokens(): string[] {
-    return [...this.#specials.keys()];
-  }
-
-  encode(text: string, options: ByteSpanEncodeOptions = {}): number[] {
-    checkText(text);
-    const out: number[] = [];
-    const specials = specialsForPolicy(text, this.#specialSet, this.#allSpecials, options);
-    if (specials === null) {
-      if (text.length > 0) this.#encodeSegment(text, out);
-      return out;
-    }
-    for (const seg of splitOnSpecials(text, specials)) {
-      if (seg.special) out.push(this.#specials.get(seg.text)!);
-      else this.#encodeSegment(seg.text, out);
-    }
-    return out;
+    return [...this.#added.ids.keys()];
   }
 
   /** `encode` plus the UTF-8 byte span of each token in `text` (the added prefix space has no width). */
   encodeWithByteOffsets(text: string, options: ByteSpanEncodeOptions = {}): ByteOffsetEncoding {
-    const specials = specialsForPolicy(text, this.#specialSet, this.#allSpecials, options);
+    const specials = this.#added.recognised(text, options);
     const ids: number[] = [];
     const starts: number[] = [];
     const ends: number[] = [];
     let at = 0;
     for (const seg of splitOnSpecials(text, specials)) {
       if (seg.special) {
-        ids.push(this.#specials.get(seg.text)!);
+        ids.push(this.#added.ids.get(seg.text)!);
         starts.push(at);
         at += utf8Length(seg.text, 0, seg.text.length);
         ends.push(at);
@@ -268,7 +250,7 @@ export class ByteSpanTokenizer extends BaseTokenizer {
         const e = pieceEnd(virtual, i, n);
         const pieceBytes = utf8Length(virtual, i, e);
         const first = ids.length;
-        this.#encodePiece(virtual, i, e, ids);
+        this.#model!.encodePiece(virtual, i, e, ids);
         const count = ids.length - first;
         for (let k = first; k < ids.length; k++) {
           const id = ids[k]!;
@@ -291,80 +273,22 @@ export class ByteSpanTokenizer extends BaseTokenizer {
     return this.addPrefixSpace && (this.prefixSpaceRule === 'always' || segment.charCodeAt(0) !== 0x20);
   }
 
-  #encodeSegment(segment: string, out: number[]): void {
-    const text = this.#addsPrefix(segment) ? ` ${segment}` : segment;
-    const n = text.length;
-    for (let i = 0; i < n; ) {
-      const e = pieceEnd(text, i, n);
-      this.#encodePiece(text, i, e, out);
-      i = e;
-    }
-  }
-
-  /** Ids of the pre-token text[start, end), through the two-generation cache. */
-  #encodePiece(text: string, start: number, end: number, out: number[]): void {
-    if (this.#cacheSize === 0) {
-      this.#match(text, start, end, out);
-      return;
-    }
-    const piece = text.slice(start, end);
-    let ids = this.#cache.get(piece);
-    if (ids === undefined) {
-      ids = this.#oldCache.get(piece);
-      if (ids === undefined) {
-        const scratch = this.#scratch;
-        scratch.length = 0;
-        this.#match(text, start, end, scratch);
-        ids = scratch.length === 1 ? scratch[0]! : Int32Array.from(scratch);
-      }
-      if (this.#cache.size >= this.#cacheSize) {
-        this.#oldCache = this.#cache;
-        this.#cache = new Map();
-      }
-      this.#cache.set(piece, ids);
-    }
-    if (typeof ids === 'number') out.push(ids);
-    else for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-  }
-
-  #match(text: string, start: number, end: number, out: number[]): void {
-    if (this.#bytes.length < (end - start) * 3) this.#bytes = new Uint8Array((end - start) * 3);
-    const { written } = utf8.encodeInto(text.slice(start, end), this.#bytes);
-    this.#matcher!.segment(this.#bytes, 0, written, out);
-  }
-
-  /** UTF-8 text of `ids`; malformed byte sequences (a cut character) become U+FFFD. */
-  decode(ids: TokenIds, options: DecodeOptions = {}): string {
-    return utf8Replace.decode(this.#decodeBytes(ids, options.skipSpecialTokens ?? false));
-  }
-
-  /** The exact bytes of `ids` (specials as their UTF-8): the inverse of `encode` on its own output. */
-  override decodeBytes(ids: TokenIds, options: DecodeOptions = {}): Uint8Array {
-    return this.#decodeBytes(ids, options.skipSpecialTokens ?? false);
-  }
-
   /** Offsets from the decoder: how a `##` entry reads depends on the character before it. */
   override encodeWithOffsets(text: string, options: ByteSpanEncodeOptions = {}): TokenOffsets {
     const ids = this.encode(text, options);
     const ends = new Uint32Array(ids.length);
-    this.#decoder.decode(ids, { stripPrefixSpace: this.addPrefixSpace, skipSpecialTokens: false, ends });
+    this.#decoder.decodeWith(ids, { stripPrefixSpace: this.addPrefixSpace, skipSpecialTokens: false, ends });
     return offsetsFromEnds(text, ids, ends);
   }
 
   /** The bytes of one token read on its own, its prefix space included (`Ġthe` → " the"). */
   override tokenBytes(id: number): Uint8Array | null {
     if (!(Number.isInteger(id) && id >= 0 && id < this.vocabSize)) return null;
-    return this.#decoder.decode([id], { stripPrefixSpace: false, skipSpecialTokens: false });
+    return this.#decoder.decodeWith([id], { stripPrefixSpace: false, skipSpecialTokens: false });
   }
 
   override get insertsPrefixSpace(): boolean {
     return this.addPrefixSpace;
-  }
-
-  #decodeBytes(ids: TokenIds, skipSpecialTokens: boolean): Uint8Array {
-    const values =
-      ArrayBuffer.isView(ids) || Array.isArray(ids) ? (ids as ArrayLike<number>) : idsToArray(ids);
-    return this.#decoder.decode(values, { stripPrefixSpace: this.addPrefixSpace, skipSpecialTokens });
   }
 
   /** The entries of the tokens of `text` (`Ġthe`, `##ing`; specials as themselves). */
@@ -387,7 +311,7 @@ export class ByteSpanTokenizer extends BaseTokenizer {
   #fileData(): WordPieceFile {
     return {
       vocab: [...this.#vocab],
-      addedTokens: [...this.#specials].map(([content, id]) => ({ id, content, special: true })),
+      addedTokens: [...this.#added.ids].map(([content, id]) => ({ id, content, special: true })),
       unkToken: this.unkToken ?? UNK_TOKEN,
       maxInputCharsPerWord: this.maxInputCharsPerWord,
       addPrefixSpace: this.addPrefixSpace,
@@ -425,7 +349,7 @@ export class ByteSpanTokenizer extends BaseTokenizer {
       max_input_chars_per_word: this.maxInputCharsPerWord,
       byte_fallback: this.byteFallback,
       clean_up_tokenization_spaces: false,
-      special_tokens: Object.fromEntries(this.#specials),
+      special_tokens: Object.fromEntries(this.#added.ids),
     });
   }
 

@@ -8,6 +8,9 @@
  * convention; no UNK is ever produced).
  */
 
+import type { ByteSource } from '../pipeline/decoder.js';
+import type { TokenModel } from '../pipeline/model.js';
+
 export class UnigramError extends Error {
   constructor(message: string) {
     super(message);
@@ -48,7 +51,9 @@ class ByteTrie {
   }
 }
 
-export class UnigramModel {
+const utf8 = new TextEncoder();
+
+export class UnigramModel implements TokenModel, ByteSource {
   /** Bytes of each id; null for ids that are not pieces (special tokens placed among them). */
   readonly pieces: ReadonlyArray<Uint8Array | null>;
   /** Log-probability of each piece (unused for null entries). */
@@ -59,6 +64,7 @@ export class UnigramModel {
   #best = new Float64Array(64);
   #from = new Int32Array(64);
   #via = new Int32Array(64);
+  #text = new Uint8Array(256);
 
   constructor(pieces: ReadonlyArray<Uint8Array | null>, scores: ArrayLike<number>) {
     if (pieces.length !== scores.length) {
@@ -95,6 +101,33 @@ export class UnigramModel {
   /** Bytes of `id`, or null for a non-piece id. */
   tokenBytes(id: number): Uint8Array | null {
     return this.pieces[id] ?? null;
+  }
+
+  /** The model stage: the pre-token text[start, end) as UTF-8 (lone surrogates: U+FFFD), segmented. */
+  encodePiece(text: string, start: number, end: number, out: number[]): void {
+    if (this.#text.length < (end - start) * 3) this.#text = new Uint8Array((end - start) * 3);
+    const { written } = utf8.encodeInto(text.slice(start, end), this.#text);
+    this.encodeInto(this.#text, 0, written, out);
+  }
+
+  /** The pieces' bytes back to back, `specialBytes` for the specials among the ids. */
+  decodeBytes(ids: ArrayLike<number>, specialBytes: ReadonlyMap<number, Uint8Array>): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      const bytes = specialBytes.get(id) ?? (Number.isInteger(id) ? this.pieces[id] : null);
+      if (bytes == null) throw new Error(`id ${id} is outside the vocabulary (size ${this.size})`);
+      parts.push(bytes);
+      total += bytes.length;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
   /** Best segmentation of bytes[start, end), appended to `out`. Ties keep the earliest-found path. */

@@ -8,19 +8,14 @@
  */
 import * as path from 'node:path';
 import { FileError, readJsonFile, writeJsonAtomic } from '../../utils/fs.js';
-import {
-  BaseTokenizer,
-  checkText,
-  type DecodeOptions,
-  readTokenizerConfig,
-  TOKENIZER_CONFIG_FILE,
-  type TokenIds,
-} from '../base.js';
+import { BaseTokenizer, readTokenizerConfig, TOKENIZER_CONFIG_FILE } from '../base.js';
 import { HF_BYTE_LEVEL, hfAddedTokens } from '../bpe/formats.js';
-import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
-import { pieceEnd } from '../bpe/scan.js';
 import { bytesToDisplay, displayToBytes } from '../byte-unicode.js';
-import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import { ByteLevelDecoder } from '../decoders/byte-level.js';
+import { AddedTokens } from '../pipeline/added-tokens.js';
+import { TokenizerPipeline } from '../pipeline/pipeline.js';
+import { gpt2PreTokenizer } from '../pre-tokenizers/pre-tokenizer.js';
+import type { SpecialTokenPolicy } from '../special-policy.js';
 import type { TokenizerTrainingData } from '../training.js';
 import { UnigramError, UnigramModel } from './model.js';
 import { trainUnigram } from './trainer.js';
@@ -44,9 +39,6 @@ export interface UnigramEncodeOptions extends SpecialTokenPolicy {
   addSpecialTokens?: boolean;
 }
 
-const utf8 = new TextEncoder();
-const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-
 /** The 256 single bytes with equal scores: the smallest valid vocabulary. */
 function byteVocab(): Array<[string, number]> {
   return Array.from({ length: 256 }, (_, b) => [bytesToDisplay([b]), -Math.log(256)] as [string, number]);
@@ -54,14 +46,13 @@ function byteVocab(): Array<[string, number]> {
 
 export class UnigramTokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'unigram';
+  protected override readonly addsBosEos = true;
 
   readonly model: UnigramModel;
   readonly #tokens: string[];
   readonly #ids = new Map<string, number>();
   readonly #specials = new Map<string, number>();
-  readonly #specialBytes = new Map<number, Uint8Array>();
-  readonly #allSpecials: RegExp | null;
-  #scratch = new Uint8Array(256);
+  readonly #parts: TokenizerPipeline;
 
   constructor(options: UnigramTokenizerOptions = {}) {
     super();
@@ -98,12 +89,15 @@ export class UnigramTokenizer extends BaseTokenizer {
     tokens.forEach((t, id) => {
       if (!this.#ids.has(t)) this.#ids.set(t, id);
     });
-    for (const s of specialNames) {
-      const id = this.#ids.get(s)!;
-      this.#specials.set(s, id);
-      this.#specialBytes.set(id, utf8.encode(s));
-    }
-    this.#allSpecials = specialsRegex([...this.#specials.keys()]);
+    for (const s of specialNames) this.#specials.set(s, this.#ids.get(s)!);
+    const added = new AddedTokens(this.#specials);
+    this.#parts = new TokenizerPipeline({
+      added,
+      preTokenizer: gpt2PreTokenizer,
+      model: this.model,
+      decoder: new ByteLevelDecoder(this.model, added),
+    });
+    this.pipeline = this.#parts;
     if (options.maxLength !== undefined) this.modelMaxLength = options.maxLength;
     const role = this.#specials.has(END_OF_TEXT) ? END_OF_TEXT : null;
     this.eosToken = options.eosToken === undefined ? role : options.eosToken;
@@ -120,44 +114,14 @@ export class UnigramTokenizer extends BaseTokenizer {
     return [...this.#specials.keys()];
   }
 
-  /** Bytes of a token (a special: its UTF-8); null outside the vocabulary. */
-  override tokenBytes(id: number): Uint8Array | null {
-    return this.#specialBytes.get(id) ?? this.model.tokenBytes(id);
-  }
-
   /** Log-probability of each id (0 for specials). */
   get scores(): Float64Array {
     return this.model.scores;
   }
 
-  encode(text: string, options: UnigramEncodeOptions = {}): number[] {
-    checkText(text);
-    const out: number[] = [];
-    const specials = specialsForPolicy(text, this.#specials, this.#allSpecials, options);
-    if (options.addSpecialTokens && this.bosTokenId !== null) out.push(this.bosTokenId);
-    for (const seg of splitOnSpecials(text, specials)) {
-      if (seg.special) out.push(this.#specials.get(seg.text)!);
-      else this.encodeOrdinaryInto(seg.text, out);
-    }
-    if (options.addSpecialTokens && this.eosTokenId !== null) out.push(this.eosTokenId);
-    return out;
-  }
-
   /** Ids of `text` with every character ordinary, appended to `out`. */
   encodeOrdinaryInto(text: string, out: number[]): void {
-    const n = text.length;
-    for (let i = 0; i < n; ) {
-      const e = pieceEnd(text, i, n);
-      if (this.#scratch.length < (e - i) * 3) this.#scratch = new Uint8Array((e - i) * 3);
-      // Lone surrogates become U+FFFD, as TextEncoder does everywhere else in the project.
-      const { written } = utf8.encodeInto(text.slice(i, e), this.#scratch);
-      this.model.encodeInto(this.#scratch, 0, written, out);
-      i = e;
-    }
-  }
-
-  decode(ids: TokenIds, options: DecodeOptions = {}): string {
-    return utf8Replace.decode(this.decodeBytes(ids, options));
+    this.#parts.encodeOrdinaryInto(text, out);
   }
 
   tokenize(text: string): string[] {

@@ -15,7 +15,8 @@
  * Exactly one of the two holds for any encoder output, so decoding picks it from the previous character.
  */
 import { SPACE as GPT2_WHITESPACE, codePointClass as gpt2Class, LETTER, NUMBER } from '../bpe/scan.js';
-import { isContinuationEntry } from './wordpiece.js';
+import { isContinuationEntry } from '../models/wordpiece-matcher.js';
+import type { Decoder } from '../pipeline/decoder.js';
 
 const SPACE_BYTE = 0x20;
 
@@ -70,7 +71,7 @@ const AMBIGUOUS = 2;
 /** X ends inside its first character: the class comes from the following tokens. */
 const NEEDS_NEXT = 3;
 
-export interface DecodeOptions {
+export interface WordPieceDecodeOptions {
   /** Remove one leading U+0020 from each segment (the start, and after each special token). */
   stripPrefixSpace: boolean;
   skipSpecialTokens: boolean;
@@ -78,7 +79,9 @@ export interface DecodeOptions {
   ends?: Uint32Array;
 }
 
-export class ByteSpanDecoder {
+const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+export class ByteSpanDecoder implements Decoder {
   /** Bytes of every id (an entry's literal bytes, a special's UTF-8) back to back; id i spans offsets[i]…offsets[i+1]. */
   readonly #bytes: Uint8Array;
   readonly #offsets: Int32Array;
@@ -89,9 +92,14 @@ export class ByteSpanDecoder {
 
   /**
    * `literal[id]`: the bytes of an ordinary entry (with `##` for continuation entries), null for a
-   * special; `specialText[id]`: the UTF-8 of a special token, null otherwise.
+   * special; `specialText[id]`: the UTF-8 of a special token, null otherwise; `stripPrefixSpace`: the
+   * encoder adds a space in front of each segment (removed again here).
    */
-  constructor(literal: ReadonlyArray<Uint8Array | null>, specialText: ReadonlyArray<Uint8Array | null>) {
+  constructor(
+    literal: ReadonlyArray<Uint8Array | null>,
+    specialText: ReadonlyArray<Uint8Array | null>,
+    readonly stripPrefixSpace: boolean,
+  ) {
     const count = literal.length;
     this.#offsets = new Int32Array(count + 1);
     this.#special = new Uint8Array(count);
@@ -115,7 +123,7 @@ export class ByteSpanDecoder {
     }
   }
 
-  decode(ids: ArrayLike<number>, options: DecodeOptions): Uint8Array {
+  decodeWith(ids: ArrayLike<number>, options: WordPieceDecodeOptions): Uint8Array {
     const count = this.#special.length;
     const offsets = this.#offsets;
     const bytes = this.#bytes;
@@ -164,6 +172,15 @@ export class ByteSpanDecoder {
       if (options.ends) options.ends[i] = n;
     }
     return out.subarray(0, n);
+  }
+
+  decodeBytes(ids: ArrayLike<number>, skipSpecialTokens: boolean): Uint8Array {
+    return this.decodeWith(ids, { stripPrefixSpace: this.stripPrefixSpace, skipSpecialTokens });
+  }
+
+  /** UTF-8 text of the bytes; malformed byte sequences (a cut character) become U+FFFD. */
+  decode(ids: ArrayLike<number>, skipSpecialTokens: boolean): string {
+    return utf8Replace.decode(this.decodeBytes(ids, skipSpecialTokens));
   }
 
   /** For a NEEDS_NEXT token at `i`: whether its first character, completed by the next tokens, is OTHER. */
