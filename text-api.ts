@@ -18,6 +18,7 @@ export { RENYI_ALPHA, renyiEfficiency } from './analysis/metrics/renyi.js';
 export { type MorphItem, readMorphCsv } from './analysis/morph-csv.js';
 export {
   type CorpusInput,
+  corpusTexts,
   feedCorpus,
   MetricsAccumulator,
   metricContext,

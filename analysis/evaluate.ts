@@ -4,6 +4,7 @@
  * text, line breaks included) or, on request, line by line.
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
+import type { ReadOptions } from '../utils/corpus.js';
 import { FileError } from '../utils/fs.js';
 import { TokenByteLengths } from './alignment.js';
 import type { Metric, MetricContext } from './metric.js';
@@ -97,7 +98,7 @@ export class TokenizerMetricsAccumulator extends MetricsAccumulator {
 }
 
 /** Metrics of one corpus: texts as given, or files by document (default) or by non-empty line. */
-export function evaluateCorpus(
+export async function evaluateCorpus(
   tokenizer: BaseTokenizer,
   corpus: CorpusInput,
   options: {
@@ -105,13 +106,15 @@ export function evaluateCorpus(
     showProgress?: boolean;
     metrics?: readonly Metric[];
     unit?: 'documents' | 'lines';
+    read?: ReadOptions;
   } = {},
-): TokenizerMetricsAccumulator {
+): Promise<TokenizerMetricsAccumulator> {
   const acc = new TokenizerMetricsAccumulator(tokenizer, corpus.name, options.lengths, options.metrics);
-  feedCorpus(acc, corpus, {
+  await feedCorpus(acc, corpus, {
     showProgress: options.showProgress,
     label: `evaluating ${corpus.name}`,
     unit: options.unit,
+    read: options.read,
   });
   if (acc.bytes === 0) {
     if ('file' in corpus) throw new FileError(String(corpus.file), 'empty corpus: the file has no text');
@@ -141,7 +144,7 @@ export interface TokenizerEvaluation {
 }
 
 /** Evaluates one tokenizer on several corpora (e.g. one file per language), pooled and per corpus. */
-export function evaluateTokenizer(
+export async function evaluateTokenizer(
   name: string,
   tokenizer: BaseTokenizer,
   corpora: readonly CorpusInput[],
@@ -152,19 +155,24 @@ export function evaluateTokenizer(
     metrics?: readonly Metric[];
     /** Files: one text per document (default) or per non-empty line. */
     unit?: 'documents' | 'lines';
+    read?: ReadOptions;
   } = {},
-): TokenizerEvaluation {
+): Promise<TokenizerEvaluation> {
   if (corpora.length === 0) throw new Error('no corpora given: pass at least one input');
   const metrics = options.metrics ?? registeredMetrics();
   const lengths = new TokenByteLengths(tokenizer);
-  const accs = corpora.map((c) =>
-    evaluateCorpus(tokenizer, c, {
-      lengths,
-      showProgress: options.showProgress,
-      metrics,
-      unit: options.unit,
-    }),
-  );
+  const accs: TokenizerMetricsAccumulator[] = [];
+  for (const c of corpora) {
+    accs.push(
+      await evaluateCorpus(tokenizer, c, {
+        lengths,
+        showProgress: options.showProgress,
+        metrics,
+        unit: options.unit,
+        read: options.read,
+      }),
+    );
+  }
   const context: MetricContext = {
     ...accs[0]!.context,
     morphItems: options.morphItems,

@@ -4,9 +4,8 @@
  * of a corpus merge exactly, so corpora can be measured in pieces and pooled.
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
-import { readDocumentsSync } from '../utils/corpus.js';
-import { createProgress } from '../utils/progress.js';
-import { fileSize, readLines } from '../utils/text-stream.js';
+import { type Document, type ReadOptions, readCorpus } from '../utils/corpus.js';
+import { createProgress, type Progress } from '../utils/progress.js';
 import { TokenByteLengths, tokenizeAligned, tokenizeOnly } from './alignment.js';
 import type { Metric, MetricContext } from './metric.js';
 import { UnigramTally } from './tally.js';
@@ -68,8 +67,9 @@ export class MetricsAccumulator {
 }
 
 /**
- * Texts as given, or files: each document of a file one text (a plain-text file is one document, a JSONL
- * file one per record; newlines are text), or with `unit: 'lines'` each non-empty line.
+ * Texts as given, or inputs of the one corpus reader (utils/corpus.ts: text, JSONL and Parquet files,
+ * folders, `hf://` paths): each document one text (a plain-text file is one document, a JSONL file one
+ * per record; newlines are text), or with `unit: 'lines'` each non-empty line.
  */
 export type CorpusInput = { name: string } & (
   | { texts: Iterable<string> }
@@ -79,7 +79,7 @@ export type CorpusInput = { name: string } & (
 export interface PassOptions {
   /** Progress bar on stderr (never when stderr is not a terminal). Default true. */
   showProgress?: boolean;
-  /** Files smaller than this in all get no bar (default 1 MiB). */
+  /** Inputs smaller than this in all get no bar (default 1 MiB). */
   progressMinBytes?: number;
   /** Progress label (default: "measuring NAME"). */
   label?: string;
@@ -91,12 +91,18 @@ export interface PassOptions {
    * not counted).
    */
   unit?: 'documents' | 'lines';
+  /** How files are read (text field, document separator, invalid UTF-8 policy); see utils/corpus.ts. */
+  read?: ReadOptions;
 }
 
 const PROGRESS_MIN_BYTES = 1 << 20;
 
 /** Feeds every text of `corpus` (documents or non-empty lines of its files, in order) to `acc`; returns texts fed. */
-export function feedCorpus(acc: MetricsAccumulator, corpus: CorpusInput, options: PassOptions = {}): number {
+export async function feedCorpus(
+  acc: MetricsAccumulator,
+  corpus: CorpusInput,
+  options: PassOptions = {},
+): Promise<number> {
   const max = options.maxTexts ?? Number.POSITIVE_INFINITY;
   let fed = 0;
   if ('texts' in corpus) {
@@ -107,43 +113,55 @@ export function feedCorpus(acc: MetricsAccumulator, corpus: CorpusInput, options
     }
     return fed;
   }
-  const files = typeof corpus.file === 'string' ? [corpus.file] : [...corpus.file];
-  const sizes = files.map((f) => fileSize(f));
-  const total = sizes.reduce((a, b) => a + b, 0);
-  const bar = createProgress(total, options.label ?? `measuring ${corpus.name}`, {
-    enabled: (options.showProgress ?? true) && total >= (options.progressMinBytes ?? PROGRESS_MIN_BYTES),
-  });
+  const inputs = typeof corpus.file === 'string' ? [corpus.file] : [...corpus.file];
+  let bar: Progress | null = null;
+  const onBytes = (done: number, total: number): void => {
+    bar ??= createProgress(total, options.label ?? `measuring ${corpus.name}`, {
+      enabled: (options.showProgress ?? true) && total >= (options.progressMinBytes ?? PROGRESS_MIN_BYTES),
+    });
+    bar.update(done);
+  };
   try {
-    let done = 0;
-    reading: for (const [i, file] of files.entries()) {
-      const texts =
-        options.unit === 'lines'
-          ? readLines(file, (read) => bar.update(done + read))
-          : documentTexts(file, (read) => bar.update(done + read));
-      for (const text of texts) {
-        if (fed >= max) break reading;
-        // An empty line, or a document of whitespace only (which the corpus reader skips too).
-        if (text.length === 0 || (options.unit !== 'lines' && text.trim().length === 0)) continue;
-        acc.addText(text);
-        fed++;
-      }
-      done += sizes[i]!;
+    for await (const text of corpusTexts(inputs, { ...options.read, onBytes }, options.unit)) {
+      if (fed >= max) break;
+      acc.addText(text);
+      fed++;
     }
   } finally {
-    bar.stop();
+    (bar as Progress | null)?.stop();
   }
   return fed;
 }
 
-/** The documents of `file` as whole strings; `progress` gets the UTF-8 bytes read so far. */
-function* documentTexts(file: string, progress: (bytes: number) => void): Generator<string> {
-  let read = 0;
-  for (const document of readDocumentsSync(file)) {
-    const text = [...document].join('');
-    read += Buffer.byteLength(text, 'utf8');
-    progress(read);
-    yield text;
+/**
+ * The texts a pass measures in `inputs`: each document whole (documents of whitespace only skipped, as
+ * the corpus reader skips them between separators), or each non-empty line without its line break.
+ */
+export async function* corpusTexts(
+  inputs: readonly string[],
+  options: Parameters<typeof readCorpus>[1] = {},
+  unit: 'documents' | 'lines' = 'documents',
+): AsyncGenerator<string> {
+  for await (const document of readCorpus(inputs, options)) {
+    if (unit === 'lines') yield* documentLines(document);
+    else {
+      const text = [...document].join('');
+      if (text.trim().length > 0) yield text;
+    }
   }
+}
+
+/** The non-empty lines of a document (pieces cut anywhere), without `\n` or a trailing `\r`. */
+function* documentLines(document: Document): Generator<string> {
+  let pending = '';
+  const clean = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
+  for (const piece of document) {
+    pending += piece;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) if (clean(line).length > 0) yield clean(line);
+  }
+  if (clean(pending).length > 0) yield clean(pending);
 }
 
 /** A fresh evaluation context for `tokenizer` (token byte lengths cached across every corpus). */

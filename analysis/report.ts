@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import type { BaseTokenizer } from '../tokenizers/base.js';
+import type { ReadOptions } from '../utils/corpus.js';
 import { writeFileAtomic, writeJsonAtomic } from '../utils/fs.js';
 import { evaluateTokenizer, type TokenizerEvaluation } from './evaluate.js';
 import type { Metric } from './metric.js';
@@ -214,25 +215,31 @@ export interface ComparisonOptions {
   metrics?: readonly Metric[];
   /** One text per document of each input (default: its whole text) or per non-empty line. */
   unit?: 'documents' | 'lines';
+  /** How the inputs are read (text field, invalid UTF-8 policy); see utils/corpus.ts. */
+  read?: ReadOptions;
 }
 
 /** Evaluates every tokenizer on every input and writes the report; returns the evaluations and report. */
-export function compareTokenizers(
+export async function compareTokenizers(
   options: ComparisonOptions,
-): Report & { evaluations: TokenizerEvaluation[] } {
+): Promise<Report & { evaluations: TokenizerEvaluation[] }> {
   if (options.tokenizers.length === 0)
     throw new Error('no tokenizers to compare: pass --tokenizer at least once');
   if (options.inputs.length === 0) throw new Error('no input files: pass --input');
   const corpora = corpusNames(options.inputs).map((name, i) => ({ name, file: options.inputs[i]! }));
   const morphItems = options.morphCsv === undefined ? undefined : readMorphCsv(options.morphCsv);
-  const evaluations = options.tokenizers.map(({ name, tokenizer }) =>
-    evaluateTokenizer(name, tokenizer, corpora, {
-      morphItems,
-      showProgress: options.showProgress,
-      metrics: options.metrics,
-      unit: options.unit,
-    }),
-  );
+  const evaluations: TokenizerEvaluation[] = [];
+  for (const { name, tokenizer } of options.tokenizers) {
+    evaluations.push(
+      await evaluateTokenizer(name, tokenizer, corpora, {
+        morphItems,
+        showProgress: options.showProgress,
+        metrics: options.metrics,
+        unit: options.unit,
+        read: options.read,
+      }),
+    );
+  }
   writeTokenizerReport(evaluations, options.outDir, options.inputs, options.unit);
   return { ...buildReport(evaluations), evaluations };
 }

@@ -3,13 +3,14 @@
  * how many token types cover a given share of the text, and a reduced vocabulary at a chosen coverage.
  *
  * Port of cleanGPT's analyzer (spec: cleangpt-reference.md §10) with its defects fixed: counts are kept by
- * id in typed arrays rather than by token string, files are streamed line by line, and the reduced
+ * id in typed arrays rather than by token string, files are streamed through the one corpus reader, and the reduced
  * vocabulary has unique, contiguous ids plus the old → new id map (§12 D5). The counting is a metrics pass
  * with no metrics: the unigram tally alone.
  */
 import * as path from 'node:path';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { CharacterTokenizer } from '../tokenizers/character.js';
+import type { ReadOptions } from '../utils/corpus.js';
 import { FileError, writeJsonAtomic } from '../utils/fs.js';
 import { cumulativeShareOfRanked, firstRankReaching } from './coverage.js';
 import { feedCorpus, MetricsAccumulator, metricContext } from './pass.js';
@@ -54,6 +55,8 @@ export interface AnalyzeOptions {
   maxSamples?: number;
   /** Progress bar on stderr for large inputs (never when stderr is not a terminal). Default true. */
   showProgress?: boolean;
+  /** How files are read (text field, invalid UTF-8 policy); see utils/corpus.ts. */
+  read?: ReadOptions;
 }
 
 export interface ReducedVocab {
@@ -86,7 +89,7 @@ export class TokenUsageAnalyzer {
   }
 
   /** Resets all counts, then counts the tokens of every text (or every non-empty line of a file). */
-  analyzeTexts(input: AnalysisInput, options: AnalyzeOptions = {}): AnalysisSummary {
+  async analyzeTexts(input: AnalysisInput, options: AnalyzeOptions = {}): Promise<AnalysisSummary> {
     const max = options.maxSamples ?? Number.POSITIVE_INFINITY;
     if (!(max >= 0)) throw new Error(`maxSamples must be a non-negative number, got ${options.maxSamples}`);
     const acc = new MetricsAccumulator(metricContext(this.tokenizer), [], 'corpus');
@@ -99,11 +102,15 @@ export class TokenUsageAnalyzer {
         progressMinBytes: PROGRESS_MIN_BYTES,
         maxTexts: max,
       };
-      feedCorpus(acc, { name: 'corpus', file: files }, { ...pass, unit: 'lines', label: 'analysing tokens' });
+      await feedCorpus(
+        acc,
+        { name: 'corpus', file: files },
+        { ...pass, unit: 'lines', label: 'analysing tokens', read: options.read },
+      );
       this.#tally = acc.tally;
       if (this.#tally.texts === 0) throw new FileError(files.join(', '), 'empty corpus: no non-empty lines');
     } else {
-      feedCorpus(acc, { name: 'corpus', texts: input }, { maxTexts: max });
+      await feedCorpus(acc, { name: 'corpus', texts: input }, { maxTexts: max });
       this.#tally = acc.tally;
       if (this.#tally.texts === 0) throw new Error('empty corpus: no texts to analyse');
     }
@@ -302,13 +309,13 @@ export interface DatasetAnalysisOptions extends AnalyzeOptions {
  * The reference's `analyze_dataset_with_tokenizer`: analyse, save when a folder is given, and return the
  * summary (plus the reduced vocabularies asked for).
  */
-export function analyzeDatasetWithTokenizer(
+export async function analyzeDatasetWithTokenizer(
   input: AnalysisInput,
   tokenizer: BaseTokenizer,
   options: DatasetAnalysisOptions = {},
-): { summary: AnalysisSummary; analyzer: TokenUsageAnalyzer; reduced: ReducedVocab[] } {
+): Promise<{ summary: AnalysisSummary; analyzer: TokenUsageAnalyzer; reduced: ReducedVocab[] }> {
   const analyzer = new TokenUsageAnalyzer(tokenizer);
-  const summary = analyzer.analyzeTexts(input, options);
+  const summary = await analyzer.analyzeTexts(input, options);
   const reduced = (options.reducedVocabCoverages ?? []).map((c) => analyzer.createReducedVocab(c));
   if (options.outputDir !== undefined) {
     analyzer.saveAnalysis(options.outputDir);

@@ -44,11 +44,11 @@ const lines = { documentSeparator: '\n', progress: false };
 const morphCsv = dataFile(path.join('morphscore', 'en.csv'));
 
 /** MorphScore and bytes/token of each tokenizer in `dirs` on S2. */
-function evaluate(
+async function evaluate(
   dirs: readonly string[],
   label: string,
-): Record<string, { morph: number | null; bpt: number }> {
-  const report = compareTokenizers({
+): Promise<Record<string, { morph: number | null; bpt: number }>> {
+  const report = await compareTokenizers({
     tokenizers: dirs.map((d) => ({ name: path.basename(d), tokenizer: loadTokenizer(d) })),
     inputs: [s2],
     morphCsv,
@@ -73,7 +73,7 @@ async function measure(
     constraint: 'combined',
     progress: false,
   });
-  const results = evaluate(
+  const results = await evaluate(
     created.map((t) => t.dir),
     label,
   );
@@ -110,7 +110,7 @@ try {
           proportion: 0,
         })),
       ].map((t) => t.dir);
-      console.log(JSON.stringify({ bench: 'bytespan-budget', baselines: evaluate(dirs, 'base') }));
+      console.log(JSON.stringify({ bench: 'bytespan-budget', baselines: await evaluate(dirs, 'base') }));
       baselinesDone = true;
     }
     await measure(`${order}gram`, cues, bpb, seconds);

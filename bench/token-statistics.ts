@@ -25,25 +25,25 @@ const tokenizer = resolveTokenizer(tokenizerName);
 // A character tokenizer made by name has no vocabulary yet: give it the file's characters.
 if (tokenizer instanceof CharacterTokenizer) tokenizer.buildVocabFromTexts(readLines(file));
 
-const tasks: Record<string, () => void> = {
+const tasks: Record<string, () => unknown> = {
   'encode-lines': () => {
     for (const line of readLines(file)) if (line.length > 0) tokenizer.encode(line);
   },
   'token-usage-analyzer': () => {
-    new TokenUsageAnalyzer(tokenizer).analyzeTexts({ file }, { showProgress: false });
+    return new TokenUsageAnalyzer(tokenizer).analyzeTexts({ file }, { showProgress: false });
   },
-  'tokenizer-metrics': () => {
-    evaluateCorpus(tokenizer, { name: 'bench', file }, { showProgress: false }).result();
+  'tokenizer-metrics': async () => {
+    (await evaluateCorpus(tokenizer, { name: 'bench', file }, { showProgress: false })).result();
   },
 };
 
 // Warm-up: one untimed run of each task fills the tokenizer's caches and lets the JIT settle.
-for (const run of Object.values(tasks)) run();
+for (const run of Object.values(tasks)) await run();
 const times: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
 for (let r = 0; r < rounds; r++) {
   for (const [name, run] of Object.entries(tasks)) {
     const t0 = performance.now();
-    run();
+    await run();
     times[name]!.push(performance.now() - t0);
   }
 }

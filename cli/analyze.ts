@@ -12,6 +12,8 @@ import {
   fraction,
   inputFilesOption,
   integerAtLeast,
+  invalidUtf8Option,
+  invalidUtf8Policy,
   quietOption,
   tokenizerOption,
 } from './options.js';
@@ -23,6 +25,7 @@ interface AnalyzeOptions {
   reducedVocab?: number[];
   maxSamples?: number;
   unit: 'documents' | 'lines';
+  replaceInvalidUtf8?: boolean;
   quiet?: boolean;
   out: string;
 }
@@ -31,30 +34,40 @@ type Named = Array<{ name: string; tokenizer: BaseTokenizer }>;
 
 /**
  * `--tokenizer` values → named tokenizers (directory base names; repeated names get a numeric suffix). A
- * character tokenizer given by name has no vocabulary yet, so it gets the characters of `inputs`.
+ * character tokenizer given by name has no vocabulary yet, so it gets the characters of the texts the
+ * command measures.
  */
-async function namedTokenizers(specs: readonly string[], inputs: readonly string[]): Promise<Named> {
-  const { CharacterTokenizer, readLinesOfFiles, resolveTokenizer } = await import('../text-api.js');
+async function namedTokenizers(opts: AnalyzeOptions, unit: 'documents' | 'lines'): Promise<Named> {
+  const { CharacterTokenizer, corpusTexts, resolveTokenizer } = await import('../text-api.js');
   const seen = new Map<string, number>();
-  return specs.map((spec) => {
+  const named: Named = [];
+  for (const spec of opts.tokenizer) {
     const tokenizer = resolveTokenizer(spec);
     const isDirectory = fs.existsSync(spec) && fs.statSync(spec).isDirectory();
-    if (tokenizer instanceof CharacterTokenizer && !isDirectory)
-      tokenizer.buildVocabFromTexts(readLinesOfFiles(inputs));
+    if (tokenizer instanceof CharacterTokenizer && !isDirectory) {
+      const chars = new Set<string>();
+      for await (const text of corpusTexts(opts.input, readOptions(opts), unit))
+        for (const c of text) chars.add(c);
+      tokenizer.buildVocabFromTexts([[...chars].join('')]);
+    }
     const base = path.basename(path.resolve(spec));
     const n = (seen.get(base) ?? 0) + 1;
     seen.set(base, n);
-    return { name: n === 1 ? base : `${base}-${n}`, tokenizer };
-  });
+    named.push({ name: n === 1 ? base : `${base}-${n}`, tokenizer });
+  }
+  return named;
 }
+
+const readOptions = (opts: AnalyzeOptions) => ({ invalidUtf8: invalidUtf8Policy(opts) });
 
 async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
   const { compareTokenizers, reportLine } = await import('../text-api.js');
-  const report = compareTokenizers({
+  const report = await compareTokenizers({
     tokenizers: named,
     inputs: opts.input,
     morphCsv: opts.morph,
     unit: opts.unit,
+    read: readOptions(opts),
     outDir: opts.out,
     showProgress: !opts.quiet,
   });
@@ -67,12 +80,17 @@ async function coverage(named: Named, opts: AnalyzeOptions): Promise<void> {
   const curves: Array<{ label: string; cumulative: Float64Array }> = [];
   for (const { name, tokenizer } of named) {
     const dir = named.length === 1 ? opts.out : path.join(opts.out, name);
-    const { summary, analyzer, reduced } = analyzeDatasetWithTokenizer({ file: opts.input }, tokenizer, {
-      outputDir: dir,
-      maxSamples: opts.maxSamples,
-      showProgress: !opts.quiet,
-      reducedVocabCoverages: opts.reducedVocab,
-    });
+    const { summary, analyzer, reduced } = await analyzeDatasetWithTokenizer(
+      { file: opts.input },
+      tokenizer,
+      {
+        outputDir: dir,
+        read: readOptions(opts),
+        maxSamples: opts.maxSamples,
+        showProgress: !opts.quiet,
+        reducedVocabCoverages: opts.reducedVocab,
+      },
+    );
     curves.push({ label: name, cumulative: analyzer.cumulativeCoverage() });
     const thresholds = [...analyzer.coverageThresholds()].map(([t, k]) => `${t}: ${k}`).join(', ');
     console.log(
@@ -104,7 +122,9 @@ export function registerAnalyzeCommands(program: Command): void {
         .makeOptionMandatory(),
     )
     .addOption(
-      inputFilesOption('UTF-8 text or JSONL corpus files (one per language for per-language metrics)'),
+      inputFilesOption(
+        'text, JSONL or Parquet files, folders or hf:// paths (one per language for per-language metrics)',
+      ),
     )
     .addOption(
       new Option(
@@ -121,6 +141,7 @@ export function registerAnalyzeCommands(program: Command): void {
       collect(fraction),
     )
     .option('--max-samples <n>', 'coverage mode: analyse at most this many lines', integerAtLeast(1))
+    .addOption(invalidUtf8Option())
     .addOption(quietOption())
     .requiredOption('--out <dir>', 'output directory for the report and charts')
     .action(async (mode: string | undefined, opts: AnalyzeOptions) => {
@@ -128,7 +149,7 @@ export function registerAnalyzeCommands(program: Command): void {
         throw new InvalidArgumentError(`unknown analyze mode "${mode}" (expected "coverage" or nothing)`);
       if (mode === 'coverage' && opts.morph !== undefined)
         throw new InvalidArgumentError('--morph applies to the comparison, not to "analyze coverage"');
-      const named = await namedTokenizers(opts.tokenizer, opts.input);
+      const named = await namedTokenizers(opts, mode === undefined ? opts.unit : 'lines');
       await (mode === undefined ? compare(named, opts) : coverage(named, opts));
     });
 }

@@ -159,7 +159,7 @@ console.log(`    ${tokenizers.length} tokenizers (${elapsed()})`);
 
 // 5. Comparison on S2.
 console.log('5/6 comparing on S2 (MorphScore: data/morphscore/en.csv)');
-const english = compareTokenizers({
+const english = await compareTokenizers({
   tokenizers: tokenizers.map((t) => ({ name: t.label, tokenizer: loadTokenizer(t.dir) })),
   inputs: [s2],
   morphCsv: dataFile(path.join('morphscore', 'en.csv')),
@@ -297,7 +297,7 @@ async function multilingual(): Promise<void> {
   const loaded = created.map((t) => ({ name: path.basename(t.dir), tokenizer: loadTokenizer(t.dir) }));
   for (const [i, lang] of langs.entries()) {
     const morph = dataFile(path.join('morphscore', `${lang}.csv`));
-    const report = compareTokenizers({
+    const report = await compareTokenizers({
       tokenizers: loaded,
       inputs: [parts.s2[i]!],
       ...(fs.existsSync(morph) ? { morphCsv: morph } : {}),

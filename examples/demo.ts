@@ -81,13 +81,13 @@ for (const [i, prompt] of ['In the beginning', 'And the LORD said unto Moses', '
 
 console.log('5/5 token statistics and a tokenizer comparison');
 const analyzer = new TokenUsageAnalyzer(tokenizer);
-const summary = analyzer.analyzeTexts({ file: corpus });
+const summary = await analyzer.analyzeTexts({ file: corpus });
 analyzer.saveAnalysis(path.join(outDir, 'statistics'));
 console.log(
   `    BPE-2048 on KJV: ${summary.totalTokens} tokens, ${summary.uniqueTokens} types used ` +
     `(${(summary.vocabUtilization * 100).toFixed(1)} % of the vocabulary)`,
 );
-const report = compareTokenizers({
+const report = await compareTokenizers({
   tokenizers: [
     { name: 'bpe-2048 (kjv)', tokenizer },
     { name: 'gpt2', tokenizer: createTokenizer('gpt2') },

@@ -84,11 +84,11 @@ describe('adding a metric is one object plus one registration', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('it appears in report.json, report.md, report.csv and as a chart', () => {
+  test('it appears in report.json, report.md, report.csv and as a chart', async () => {
     const input = path.join(dir, 'en.txt');
     fs.writeFileSync(input, 'héllo world\nsecond line\n');
     const out = path.join(dir, 'report');
-    compareTokenizers({
+    await compareTokenizers({
       tokenizers: [{ name: 'byte', tokenizer: new ByteLevelTokenizer() }],
       inputs: [input],
       outDir: out,

@@ -175,3 +175,52 @@ test('analyze counts the whole text of each document (blank lines, no final newl
   expect(run(file, '--unit', 'lines').totalTokens).toBe(lines.reduce((n, l) => n + gpt2.encode(l).length, 0));
   expect(run(jsonl).totalTokens).toBe(records.reduce((n, t) => n + gpt2.encode(t).length, 0));
 });
+
+test('analyze reads through the one corpus reader: a folder of text and JSONL equals the same documents as files; --replace-invalid-utf8', () => {
+  const folder = path.join(tmp, 'mixed');
+  fs.mkdirSync(folder);
+  fs.writeFileSync(path.join(folder, 'a.txt'), 'the walked dog\nwalking cats\n');
+  fs.writeFileSync(
+    path.join(folder, 'b.jsonl'),
+    `${JSON.stringify({ text: 'größer Häuser' })}\n${JSON.stringify({ text: 'cats walked' })}\n`,
+  );
+  const separate = [
+    write('sa.txt', 'the walked dog\nwalking cats\n'),
+    write('sb.txt', 'größer Häuser'),
+    write('sc.txt', 'cats walked'),
+  ];
+  const run = (input: string[], out: string, ...extra: string[]) => {
+    execFileSync(process.execPath, [
+      CLI,
+      'analyze',
+      '--tokenizer',
+      'byte',
+      '--input',
+      ...input,
+      '--out',
+      out,
+      '--quiet',
+      ...extra,
+    ]);
+    const [byte] = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).tokenizers;
+    return byte;
+  };
+  const fromFolder = run([folder], path.join(tmp, 'r-folder'));
+  const fromFiles = run(separate, path.join(tmp, 'r-files'));
+  for (const key of ['bytesPerToken', 'fertility', 'propSplit', 'typesUsed', 'renyi'])
+    expect(fromFolder[key]).toBe(fromFiles[key]);
+
+  const bad = path.join(tmp, 'bad.txt');
+  fs.writeFileSync(bad, Buffer.from('ab cd \xff ef', 'latin1'));
+  const failed = spawnSync(
+    process.execPath,
+    [CLI, 'analyze', '--tokenizer', 'byte', '--input', bad, '--out', path.join(tmp, 'r-bad'), '--quiet'],
+    { encoding: 'utf8' },
+  );
+  expect(failed.status).not.toBe(0);
+  expect(failed.stderr).toContain(`${bad}: not valid UTF-8`);
+  const replaced = run([bad], path.join(tmp, 'r-replaced'), '--replace-invalid-utf8');
+  // "ab cd \ufffd ef": 4 words, 12 bytes (U+FFFD is 3 bytes), one token per byte.
+  expect(replaced.bytesPerToken).toBe(1);
+  expect(replaced.fertility).toBe(12 / 4);
+});

@@ -310,9 +310,11 @@ describe('byte offsets and the statistics code', () => {
     expect([starts[0], ends[ends.length - 1]]).toEqual([0, 5]);
   });
 
-  test('metrics align every text (no per-word fallback) and MorphScore uses the true boundaries', () => {
+  test('metrics align every text (no per-word fallback) and MorphScore uses the true boundaries', async () => {
     const t = new ByteSpanTokenizer({ vocab: [...spanBaseVocab(), 'Ġwalk', '##ing', 'Ġ###', 'Ġrun'] });
-    const result = evaluateTokenizer('bytespan', t, [{ name: 'en', texts: ['walking ### run', 'a.### b'] }]);
+    const result = await evaluateTokenizer('bytespan', t, [
+      { name: 'en', texts: ['walking ### run', 'a.### b'] },
+    ]);
     expect(result.overall.unalignedTexts).toBe(0);
     // Words: walking(2 tokens) ###(1) run(1) a.###(5) b(1) → 2 of 5 split.
     expect(result.overall.splitWords).toBe(2);

@@ -19,10 +19,10 @@ function charTokenizer(texts: string[]): CharacterTokenizer {
 const TEXTS = ['aaaab', ' bc'];
 
 describe('TokenUsageAnalyzer.analyzeTexts', () => {
-  test('summary fields on a hand-counted corpus', () => {
+  test('summary fields on a hand-counted corpus', async () => {
     const t = charTokenizer(TEXTS); // 4 specials + a, b, ' ', c = 8
     const a = new TokenUsageAnalyzer(t);
-    const s = a.analyzeTexts(TEXTS);
+    const s = await a.analyzeTexts(TEXTS);
     expect(s.totalTokens).toBe(8);
     expect(s.uniqueTokens).toBe(4);
     expect(s.numSamples).toBe(2);
@@ -37,9 +37,9 @@ describe('TokenUsageAnalyzer.analyzeTexts', () => {
     ]);
   });
 
-  test('frequencies, as counts and as fractions, in rank order', () => {
+  test('frequencies, as counts and as fractions, in rank order', async () => {
     const a = new TokenUsageAnalyzer(charTokenizer(TEXTS));
-    a.analyzeTexts(TEXTS);
+    await a.analyzeTexts(TEXTS);
     expect([...a.getTokenFrequencies()]).toEqual([
       ['a', 4],
       ['b', 2],
@@ -49,9 +49,9 @@ describe('TokenUsageAnalyzer.analyzeTexts', () => {
     expect([...a.getTokenFrequencies({ asPercentage: true }).values()]).toEqual([0.5, 0.25, 0.125, 0.125]);
   });
 
-  test('coverage thresholds: first rank reaching each threshold', () => {
+  test('coverage thresholds: first rank reaching each threshold', async () => {
     const a = new TokenUsageAnalyzer(charTokenizer(TEXTS));
-    a.analyzeTexts(TEXTS);
+    await a.analyzeTexts(TEXTS);
     // cumulative: 0.5, 0.75, 0.875, 1
     expect(Object.fromEntries(a.coverageThresholds())).toEqual({
       0.5: 1,
@@ -67,7 +67,7 @@ describe('TokenUsageAnalyzer.analyzeTexts', () => {
     expect([...a.coverageThresholds([0.5, 1.5])]).toEqual([[0.5, 1]]);
   });
 
-  test('maxSamples, streaming a file line by line, and a file cut across chunk boundaries', () => {
+  test('maxSamples, streaming a file line by line, and a file cut across chunk boundaries', async () => {
     const file = path.join(tmp, 'big.txt');
     // ~2.5 MB so the 1 MiB chunks cut lines; multi-byte characters straddle chunk edges
     const line = 'é漢字 abc😀\n';
@@ -75,37 +75,37 @@ describe('TokenUsageAnalyzer.analyzeTexts', () => {
     fs.writeFileSync(file, line.repeat(lines));
     const t = new ByteLevelTokenizer();
     const a = new TokenUsageAnalyzer(t);
-    const s = a.analyzeTexts({ file }, { showProgress: false });
+    const s = await a.analyzeTexts({ file }, { showProgress: false });
     const perLine = Buffer.byteLength(line) - 1;
     expect(s.numSamples).toBe(lines);
     expect(s.totalTokens).toBe(perLine * lines);
     expect(a.countOf(0x20)).toBe(lines);
-    const firstLines = new TokenUsageAnalyzer(t).analyzeTexts(
+    const firstLines = await new TokenUsageAnalyzer(t).analyzeTexts(
       { file: [file, file] },
       { maxSamples: 3, showProgress: false },
     );
     expect(firstLines).toMatchObject({ numSamples: 3, totalTokens: 3 * perLine });
-    const first = new TokenUsageAnalyzer(t).analyzeTexts(['x', 'yy', 'zzz'], { maxSamples: 2 });
+    const first = await new TokenUsageAnalyzer(t).analyzeTexts(['x', 'yy', 'zzz'], { maxSamples: 2 });
     expect(first).toMatchObject({ numSamples: 2, totalTokens: 3 });
   });
 
-  test('empty inputs are errors that say so', () => {
+  test('empty inputs are errors that say so', async () => {
     const a = new TokenUsageAnalyzer(new ByteLevelTokenizer());
-    expect(() => a.analyzeTexts([])).toThrow(/empty corpus/);
+    await expect(a.analyzeTexts([])).rejects.toThrow(/empty corpus/);
     const file = path.join(tmp, 'empty.txt');
     fs.writeFileSync(file, '\n');
-    expect(() => a.analyzeTexts({ file })).toThrow(/empty\.txt: empty corpus/);
-    expect(() => a.analyzeTexts({ file: path.join(tmp, 'missing.txt') })).toThrow(
-      /missing\.txt: input file not found/,
+    await expect(a.analyzeTexts({ file })).rejects.toThrow(/empty\.txt: empty corpus/);
+    await expect(a.analyzeTexts({ file: path.join(tmp, 'missing.txt') })).rejects.toThrow(
+      /missing\.txt: data file not found/,
     );
   });
 });
 
 describe('createReducedVocab', () => {
-  test('character tokenizer: specials 0…3 in id order, then top-k, unique ids, id map, pruned tokenizer', () => {
+  test('character tokenizer: specials 0…3 in id order, then top-k, unique ids, id map, pruned tokenizer', async () => {
     const t = charTokenizer(TEXTS);
     const a = new TokenUsageAnalyzer(t);
-    a.analyzeTexts(TEXTS);
+    await a.analyzeTexts(TEXTS);
     const r = a.createReducedVocab(0.8);
     expect(r.k).toBe(3);
     expect(r.reachedCoverage).toBe(0.875);
@@ -130,7 +130,7 @@ describe('createReducedVocab', () => {
     expect(pruned.encode('abc')).toEqual([4, 5, 0]);
   });
 
-  test('specials sharing one string (GPT-2 style) get one id; ids contiguous and unique (D5)', () => {
+  test('specials sharing one string (GPT-2 style) get one id; ids contiguous and unique (D5)', async () => {
     // byte tokenizer whose pad/bos/eos share a string: the reference would assign ids twice (D5)
     const t = new ByteLevelTokenizer({
       padToken: '<|endoftext|>',
@@ -139,7 +139,7 @@ describe('createReducedVocab', () => {
     });
     expect(t.allSpecialTokens).toEqual(['<|endoftext|>']);
     const a = new TokenUsageAnalyzer(t);
-    a.analyzeTexts(['aab']);
+    await a.analyzeTexts(['aab']);
     const r = a.createReducedVocab(1);
     expect([...r.vocab]).toEqual([
       ['<|endoftext|>', 0],
@@ -160,7 +160,7 @@ test('GPT-2: <|endoftext|> (pad = bos = eos) gets id 0 once; the rest follow by 
   const { GPT2Tokenizer } = await import('../tokenizers/gpt2.js');
   const t = new GPT2Tokenizer();
   const a = new TokenUsageAnalyzer(t);
-  a.analyzeTexts(['the cat and the dog and the bird']);
+  await a.analyzeTexts(['the cat and the dog and the bird']);
   const r = a.createReducedVocab(1);
   const entries = [...r.vocab];
   expect(entries[0]).toEqual(['<|endoftext|>', 0]);
@@ -178,9 +178,9 @@ test('GPT-2: <|endoftext|> (pad = bos = eos) gets id 0 once; the rest follow by 
 });
 
 describe('saveAnalysis', () => {
-  test('writes the four files; summary has reference keys and coverage thresholds', () => {
+  test('writes the four files; summary has reference keys and coverage thresholds', async () => {
     const a = new TokenUsageAnalyzer(charTokenizer(TEXTS));
-    a.analyzeTexts(TEXTS);
+    await a.analyzeTexts(TEXTS);
     const dir = path.join(tmp, 'analysis');
     a.saveAnalysis(dir);
     expect(fs.readdirSync(dir).sort()).toEqual([

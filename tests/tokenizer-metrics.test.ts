@@ -23,8 +23,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-metrics-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('corpus metrics on hand-computed examples', () => {
-  test('byte tokenizer on "ab cde": B=6, N=6, W=2, both words split, 6 types', () => {
-    const m = evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab cde'] }).result();
+  test('byte tokenizer on "ab cde": B=6, N=6, W=2, both words split, 6 types', async () => {
+    const m = (await evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab cde'] })).result();
     expect(m).toMatchObject({ bytes: 6, totalTokens: 6, words: 2, splitWords: 2, typesUsed: 6 });
     expect(m.bytesPerToken).toBe(1);
     expect(m.fertility).toBe(3);
@@ -34,9 +34,9 @@ describe('corpus metrics on hand-computed examples', () => {
     expect(m.renyi).toBeCloseTo(1, 12);
   });
 
-  test('character tokenizer on "a bb é": words are GPT-2 pre-tokens (leading space included); é is 2 bytes', () => {
+  test('character tokenizer on "a bb é": words are GPT-2 pre-tokens (leading space included); é is 2 bytes', async () => {
     const text = 'a bb é';
-    const m = evaluateCorpus(charTokenizer([text]), { name: 'x', texts: [text] }).result();
+    const m = (await evaluateCorpus(charTokenizer([text]), { name: 'x', texts: [text] })).result();
     // tokens: a, ' ', b, b, ' ', é  → N = 6; bytes = 7; pre-tokens a | ␣bb | ␣é, the last two split
     expect(m).toMatchObject({ bytes: 7, totalTokens: 6, words: 3, splitWords: 2, typesUsed: 4 });
     expect(m.bytesPerToken).toBeCloseTo(7 / 6, 12);
@@ -48,12 +48,12 @@ describe('corpus metrics on hand-computed examples', () => {
     expect(m.renyi).toBeCloseTo(h / 2, 12);
   });
 
-  test('byte tokenizer splits multi-byte words by bytes: "é" alone is split (2 tokens), so is " x"', () => {
-    const m = evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['é x'] }).result();
+  test('byte tokenizer splits multi-byte words by bytes: "é" alone is split (2 tokens), so is " x"', async () => {
+    const m = (await evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['é x'] })).result();
     expect(m).toMatchObject({ bytes: 4, totalTokens: 4, words: 2, splitWords: 2 });
   });
 
-  test('lossy tokenization (<unk>) falls back to per-word tokenization and is counted', () => {
+  test('lossy tokenization (<unk>) falls back to per-word tokenization and is counted', async () => {
     const t = charTokenizer(['ab']);
     const acc = new TokenizerMetricsAccumulator(t, 'x');
     acc.addText('ab zz q');
@@ -64,9 +64,9 @@ describe('corpus metrics on hand-computed examples', () => {
     expect(m.totalTokens).toBe(7);
   });
 
-  test('pooled metrics equal the metrics of the concatenated corpora', () => {
+  test('pooled metrics equal the metrics of the concatenated corpora', async () => {
     const t = new ByteLevelTokenizer();
-    const ev = evaluateTokenizer('byte', t, [
+    const ev = await evaluateTokenizer('byte', t, [
       { name: 'en', texts: ['hello world'] },
       { name: 'de', texts: ['grüße'] },
     ]);
@@ -75,29 +75,31 @@ describe('corpus metrics on hand-computed examples', () => {
     expect(ev.overall.bytes).toBe(18);
     expect(ev.overall.words).toBe(3);
     expect(ev.overall.totalTokens).toBe(18);
-    const single = evaluateCorpus(t, { name: 'all', texts: ['hello world', 'grüße'] }).result();
+    const single = (await evaluateCorpus(t, { name: 'all', texts: ['hello world', 'grüße'] })).result();
     expect(ev.overall.renyi).toBeCloseTo(single.renyi, 12);
     expect(ev.overall.typesUsed).toBe(single.typesUsed);
   });
 
-  test('empty corpus is an error naming the corpus; an empty file names the file', () => {
-    expect(() => evaluateCorpus(new ByteLevelTokenizer(), { name: 'english', texts: [] })).toThrow(
+  test('empty corpus is an error naming the corpus; an empty file names the file', async () => {
+    await expect(evaluateCorpus(new ByteLevelTokenizer(), { name: 'english', texts: [] })).rejects.toThrow(
       /english: empty corpus/,
     );
     const empty = path.join(tmp, 'empty.txt');
     fs.writeFileSync(empty, '\n\n');
-    expect(() => evaluateCorpus(new ByteLevelTokenizer(), { name: 'e', file: empty })).toThrow(
+    await expect(evaluateCorpus(new ByteLevelTokenizer(), { name: 'e', file: empty })).rejects.toThrow(
       /empty\.txt: empty corpus/,
     );
   });
 
-  test('file corpora are read whole (line breaks are text and pre-tokens), or line by line', () => {
+  test('file corpora are read whole (line breaks are text and pre-tokens), or line by line', async () => {
     const file = path.join(tmp, 'two-lines.txt');
     fs.writeFileSync(file, 'ab c\r\nd\n');
     // pre-tokens: ab | ␣c | \r | \n | d | \n
-    const whole = evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file }).result();
+    const whole = (await evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file })).result();
     expect(whole).toMatchObject({ bytes: 8, totalTokens: 8, words: 6, splitWords: 2 });
-    const lines = evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file }, { unit: 'lines' }).result();
+    const lines = (
+      await evaluateCorpus(new ByteLevelTokenizer(), { name: 'f', file }, { unit: 'lines' })
+    ).result();
     expect(lines).toMatchObject({ bytes: 5, totalTokens: 5, words: 3, splitWords: 2 });
   });
 });
@@ -168,12 +170,12 @@ describe('MorphScore', () => {
     expect(r).toMatchObject({ scored: 1, hits: 0, score: 0, excludedSingleToken: 1 });
   });
 
-  test('byte tokenizer: boundary of a multi-byte pt1 is at its byte length', () => {
+  test('byte tokenizer: boundary of a multi-byte pt1 is at its byte length', async () => {
     const r = morphScore(new ByteLevelTokenizer(), [{ fullWord: '食べた', pt1: '食べ', rest: 'た' }]);
     expect(r).toMatchObject({ scored: 1, hits: 1 });
   });
 
-  test('CSV: quoted fields, extra columns; a missing column is named', () => {
+  test('CSV: quoted fields, extra columns; a missing column is named', async () => {
     const good = path.join(tmp, 'morph.csv');
     fs.writeFileSync(good, 'lang,full_word,pt1,rest\nen,"walked",walk,ed\nen,"a,b","a,",b\n');
     expect(readMorphCsv(good)).toEqual([
@@ -193,7 +195,7 @@ describe('GPT-2 (byte-level BPE with Ġ display forms)', () => {
     const text = 'In the beginning God created the heaven and the earth.';
     // In | Ġthe | Ġbeginning | ĠGod | Ġcreated | Ġthe | Ġheaven | Ġand | Ġthe | Ġearth | .
     expect(t.tokenize(text)).toHaveLength(11);
-    const m = evaluateCorpus(t, { name: 'en', texts: [text] }).result();
+    const m = (await evaluateCorpus(t, { name: 'en', texts: [text] })).result();
     expect(m).toMatchObject({
       totalTokens: 11,
       words: 11,
@@ -207,7 +209,7 @@ describe('GPT-2 (byte-level BPE with Ġ display forms)', () => {
   test('multi-byte text stays aligned (tokens holding part of a character), MorphScore by bytes', async () => {
     const { GPT2Tokenizer } = await import('../tokenizers/gpt2.js');
     const t = new GPT2Tokenizer();
-    const m = evaluateCorpus(t, { name: 'zh', texts: ['你好 世界', '食べた'] }).result();
+    const m = (await evaluateCorpus(t, { name: 'zh', texts: ['你好 世界', '食べた'] })).result();
     expect(m.unalignedTexts).toBe(0);
     const r = morphScore(t, [{ fullWord: 'walked', pt1: 'walk', rest: 'ed' }]);
     // " walked" is Ġwalked (one token) in GPT-2: excluded
@@ -223,9 +225,9 @@ describe("the reference's metric mode (bytespan-reference.md §13.1, §14) and t
     }
   }
 
-  test('each pre-token tokenized alone, the prefix-space artefact included; corrected values beside', () => {
+  test('each pre-token tokenized alone, the prefix-space artefact included; corrected values beside', async () => {
     // pre-tokens: ab | , | ␣c  (5 bytes)
-    const plain = evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab, c'] }).values();
+    const plain = (await evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab, c'] })).values();
     expect(plain).toMatchObject({
       fertilityReference: 5 / 3,
       propSplitReference: 2 / 3,
@@ -233,7 +235,7 @@ describe("the reference's metric mode (bytespan-reference.md §13.1, §14) and t
     });
     expect(plain).toMatchObject({ fertility: 5 / 3, propSplit: 2 / 3, bytesPerToken: 1 });
     // With a prefix space per pre-token: ␣ab (3) | ␣, (2) | ␣c (2) → 7 tokens for 5 bytes.
-    const prefixed = evaluateCorpus(new PrefixSpaceBytes(), { name: 'x', texts: ['ab, c'] }).values();
+    const prefixed = (await evaluateCorpus(new PrefixSpaceBytes(), { name: 'x', texts: ['ab, c'] })).values();
     expect(prefixed).toMatchObject({
       fertilityReference: 7 / 3,
       propSplitReference: 1,
@@ -241,9 +243,11 @@ describe("the reference's metric mode (bytespan-reference.md §13.1, §14) and t
     });
   });
 
-  test('UNK count is the number of unknown-token ids produced', () => {
+  test('UNK count is the number of unknown-token ids produced', async () => {
     const t = charTokenizer(['ab']);
-    expect(evaluateCorpus(t, { name: 'x', texts: ['ab zz q'] }).values().unkCount).toBe(5);
-    expect(evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab'] }).values().unkCount).toBe(0);
+    expect((await evaluateCorpus(t, { name: 'x', texts: ['ab zz q'] })).values().unkCount).toBe(5);
+    expect(
+      (await evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab'] })).values().unkCount,
+    ).toBe(0);
   });
 });
