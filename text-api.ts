@@ -73,14 +73,11 @@ export {
 } from './config.js';
 export {
   BaseTokenizer,
-  type BatchEncodeOptions,
-  type BatchEncoding,
   type DecodeOptions,
   type EncodeOptions,
-  type TensorBatchEncoding,
-  TOKENIZER_OUTPUT,
   type TokenIds,
 } from './tokenizers/base.js';
+export type { BatchEncodeOptions, BatchEncoding, TensorBatchEncoding } from './tokenizers/batch.js';
 export {
   type BPEEncodeOptions,
   BPETokenizer,
@@ -164,6 +161,19 @@ export {
   tokenizeToFile,
 } from './tokenizers/file-codec.js';
 export { GPT2Tokenizer, type GPT2TokenizerOptions } from './tokenizers/gpt2.js';
+export {
+  type BPEFiles,
+  checkVocabSize,
+  formatTiktoken,
+  parseTiktoken,
+  readBPEDirectory,
+  readTiktoken,
+  readTokenizerConfig,
+  readVocabAndMerges,
+  TOKENIZER_OUTPUT,
+  type TokenizerConfigFile,
+  writeHuggingFaceFiles,
+} from './tokenizers/io/index.js';
 export type { TokenOffsets } from './tokenizers/offsets.js';
 export {
   gpt2PreTokenizer,

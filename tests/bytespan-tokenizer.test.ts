@@ -13,8 +13,8 @@ import {
   spanBaseVocab,
   UNK_TOKEN,
 } from '../tokenizers/bytespan/base-vocab.js';
-import { NO_WORD_LIMIT } from '../tokenizers/bytespan/hf-files.js';
 import { BYTESPAN_HUB_COMPATIBLE, ByteSpanTokenizer } from '../tokenizers/bytespan/tokenizer.js';
+import { NO_WORD_LIMIT } from '../tokenizers/io/index.js';
 import { loadTokenizer } from '../tokenizers/registry.js';
 
 const DATA = path.join(import.meta.dirname, '..', 'data');

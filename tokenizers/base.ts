@@ -9,14 +9,19 @@
  * special-token roles and batch encoding (padding, truncation, attention masks, tensors).
  */
 
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
-import { type OutputKind, writeDirectoryAtomic } from '../utils/atomic-directory.js';
-import { FileError, readJsonFile, requireDirectory } from '../utils/fs.js';
+import { writeDirectoryAtomic } from '../utils/atomic-directory.js';
+import {
+  type BatchEncodeOptions,
+  type BatchEncoding,
+  type BatchItemOptions,
+  padBatch,
+  type TensorBatchEncoding,
+} from './batch.js';
+import type { TokenizerConfigFile } from './io/config.js';
+import { TOKENIZER_OUTPUT } from './io/files.js';
 import { computeOffsets, type TokenOffsets } from './offsets.js';
 import type { TokenizerPipeline } from './pipeline/pipeline.js';
-import type { SpecialTokenPolicy } from './special-policy.js';
 
 export interface EncodeOptions {
   /** Add the tokenizer's BOS/EOS around the text where it defines them (character and byte tokenizers do). */
@@ -28,74 +33,12 @@ export interface DecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
-export type PaddingStrategy = boolean | 'longest' | 'max_length' | 'do_not_pad';
-
-/** Encode options forwarded by `encodeBatch`: the policy applies to tokenizers that find specials in text. */
-export type BatchItemOptions = EncodeOptions & SpecialTokenPolicy;
-
-export interface BatchEncodeOptions extends BatchItemOptions {
-  /**
-   * Right padding with the pad id. `true`: to `maxLength` when given, else to the longest row (the
-   * reference rule); `'longest'`: to the longest row; `'max_length'`: to `maxLength` (default
-   * `modelMaxLength`). Rows already longer than the target are left as they are unless truncated.
-   */
-  padding?: PaddingStrategy;
-  /** Cut every row to `maxLength` (defaults to `modelMaxLength` when truncating without a length). */
-  truncation?: boolean;
-  maxLength?: number;
-  /** `'tf'` returns int32 tensors of shape [batch, length] instead of nested arrays. */
-  returnTensors?: 'tf';
-}
-
-export interface BatchEncoding {
-  inputIds: number[][];
-  attentionMask: number[][];
-}
-
-export interface TensorBatchEncoding {
-  inputIds: tf.Tensor2D;
-  attentionMask: tf.Tensor2D;
-}
-
 export type SpecialTokenName = 'padToken' | 'eosToken' | 'bosToken' | 'unkToken';
 
 /** Token ids as accepted by `decode`: any array-like of integers or a tensor of ids. */
 export type TokenIds = ArrayLike<number> | tf.Tensor;
 
-/** Keys written to `tokenizer_config.json`; `tokenizer_type` tells `loadTokenizer` which class to build. */
-export interface TokenizerConfigFile {
-  tokenizer_type: string;
-  vocab_size?: number;
-  unk_token?: string | null;
-  pad_token?: string | null;
-  bos_token?: string | null;
-  eos_token?: string | null;
-  additional_special_tokens?: string[];
-  model_max_length?: number;
-  [key: string]: unknown;
-}
-
-export const TOKENIZER_CONFIG_FILE = 'tokenizer_config.json';
-
 const utf8 = new TextEncoder();
-
-/**
- * A saved tokenizer folder: what the built-in tokenizers write (and `stats.csv` of the global ByteSpan
- * tokenizers), so saving over one replaces it, and saving over anything else is refused.
- */
-export const TOKENIZER_OUTPUT: OutputKind = {
-  name: 'tokenizer',
-  marker: TOKENIZER_CONFIG_FILE,
-  files: [
-    TOKENIZER_CONFIG_FILE,
-    'vocab.json',
-    'merges.txt',
-    'tokenizer.json',
-    'tokenizer.tiktoken',
-    'special_tokens_map.json',
-    'stats.csv',
-  ],
-};
 
 /** Throws a TypeError unless `text` is a string (JavaScript callers can pass anything to `encode`). */
 export function checkText(text: unknown): asserts text is string {
@@ -411,12 +354,6 @@ export abstract class BaseTokenizer {
   }
 }
 
-/**
- * TensorFlow.js, loaded on the first request for a tensor rather than at import, so programs that only
- * tokenize (most of the CLI) start without it. The same module instance the model layer imports.
- */
-const tfjs = (): typeof tf => createRequire(import.meta.url)('@tensorflow/tfjs-core') as typeof tf;
-
 const isTensor = (ids: TokenIds): ids is tf.Tensor => typeof (ids as tf.Tensor).dataSync === 'function';
 
 /** True when `text` ends with the first half of a surrogate pair (a streamed chunk cut mid-character). */
@@ -437,105 +374,4 @@ export function idsToArray(ids: TokenIds): number[] {
     if (!Number.isInteger(id)) throw new Error(`token ids must be integers, got ${id}`);
   }
   return values;
-}
-
-/** Pads/truncates encoded rows per the BatchEncodeOptions rules; the one implementation for every tokenizer. */
-export function padBatch(
-  rows: number[][],
-  options: BatchEncodeOptions,
-  tokenizer: Pick<BaseTokenizer, 'padTokenId' | 'modelMaxLength'>,
-): BatchEncoding | TensorBatchEncoding {
-  const { padding = false, truncation = false, returnTensors, maxLength } = options;
-  if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength <= 0)) {
-    throw new Error(`maxLength must be a positive integer, got ${maxLength}`);
-  }
-  const cut = truncation ? rows.map((r) => r.slice(0, maxLength ?? tokenizer.modelMaxLength)) : rows;
-  const longest = cut.reduce((m, r) => Math.max(m, r.length), 0);
-  // `true` keeps the reference rule (pad to maxLength when given, else the longest row).
-  let target: number | null = null;
-  if (padding === true) target = maxLength ?? longest;
-  else if (padding === 'longest') target = longest;
-  else if (padding === 'max_length') target = maxLength ?? tokenizer.modelMaxLength;
-  let inputIds = cut;
-  let attentionMask = cut.map((r) => r.map(() => 1));
-  if (target !== null && cut.some((r) => r.length < target)) {
-    const pad = tokenizer.padTokenId;
-    if (pad === null) throw new Error('padding requested but the tokenizer has no pad token (set padToken)');
-    inputIds = cut.map((r) =>
-      r.length < target ? r.concat(new Array<number>(target - r.length).fill(pad)) : r,
-    );
-    attentionMask = cut.map((r) =>
-      r.length < target
-        ? r.map(() => 1).concat(new Array<number>(target - r.length).fill(0))
-        : r.map(() => 1),
-    );
-  }
-  if (returnTensors === 'tf') {
-    const lengths = new Set(inputIds.map((r) => r.length));
-    if (lengths.size > 1) {
-      throw new Error(
-        `cannot build a tensor from rows of unequal lengths (${[...lengths].join(', ')}); use padding: true or truncation`,
-      );
-    }
-    const width = inputIds[0]?.length ?? 0;
-    const tf = tfjs();
-    return {
-      inputIds: tf.tensor2d(inputIds.flat(), [inputIds.length, width], 'int32'),
-      attentionMask: tf.tensor2d(attentionMask.flat(), [attentionMask.length, width], 'int32'),
-    };
-  }
-  return { inputIds, attentionMask };
-}
-
-/**
- * Reads and checks `tokenizer_config.json` in `dir`: the directory must exist, the file must parse, and
- * `tokenizer_type` must be present (and equal `expectedType` when given).
- */
-export function readTokenizerConfig(dir: string, expectedType?: string): TokenizerConfigFile {
-  requireDirectory(dir, 'tokenizer directory');
-  const file = path.join(dir, TOKENIZER_CONFIG_FILE);
-  const json = readJsonFile(file, 'tokenizer config');
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new FileError(file, 'expected a JSON object');
-  }
-  const config = json as TokenizerConfigFile;
-  if (typeof config.tokenizer_type !== 'string') {
-    throw new FileError(file, 'missing string field "tokenizer_type"');
-  }
-  if (expectedType !== undefined && config.tokenizer_type !== expectedType) {
-    throw new FileError(file, `tokenizer_type is "${config.tokenizer_type}", expected "${expectedType}"`);
-  }
-  return config;
-}
-
-/** The special-token and length fields of a `tokenizer_config.json`, type-checked (constructor options form). */
-export interface ConfigSpecials {
-  unkToken?: string;
-  padToken?: string;
-  bosToken?: string;
-  eosToken?: string;
-  additionalSpecialTokens: string[];
-  maxLength?: number;
-}
-
-/** Reads the special-token fields of `config` (from `file`); a wrongly typed field is a FileError naming it. */
-export function configSpecials(config: TokenizerConfigFile, file: string): ConfigSpecials {
-  const str = (key: string): string | undefined => {
-    const v = config[key];
-    if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'string') throw new FileError(file, `"${key}" must be a string`);
-    return v;
-  };
-  const extra = config.additional_special_tokens ?? [];
-  if (!Array.isArray(extra) || extra.some((t) => typeof t !== 'string')) {
-    throw new FileError(file, '"additional_special_tokens" must be an array of strings');
-  }
-  return {
-    unkToken: str('unk_token'),
-    padToken: str('pad_token'),
-    bosToken: str('bos_token'),
-    eosToken: str('eos_token'),
-    additionalSpecialTokens: extra,
-    maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
-  };
 }

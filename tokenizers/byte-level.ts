@@ -8,9 +8,10 @@
  */
 import * as path from 'node:path';
 import { FileError, writeJsonAtomic } from '../utils/fs.js';
-import { BaseTokenizer, configSpecials, readTokenizerConfig, TOKENIZER_CONFIG_FILE } from './base.js';
+import { BaseTokenizer } from './base.js';
 import { BYTE_TO_CHAR } from './byte-unicode.js';
 import { ByteLevelDecoder } from './decoders/byte-level.js';
+import { configSpecials, readTokenizerConfig, TOKENIZER_CONFIG_FILE } from './io/index.js';
 import { ByteModel } from './models/byte.js';
 import { AddedTokens } from './pipeline/added-tokens.js';
 import { TokenizerPipeline } from './pipeline/pipeline.js';

@@ -6,14 +6,9 @@
 import * as path from 'node:path';
 import { FileError, readJsonFile, writeJsonAtomic } from '../utils/fs.js';
 import { utf8Length } from '../utils/utf8.js';
-import {
-  BaseTokenizer,
-  configSpecials,
-  type EncodeOptions,
-  readTokenizerConfig,
-  TOKENIZER_CONFIG_FILE,
-} from './base.js';
+import { BaseTokenizer, type EncodeOptions } from './base.js';
 import { CharDecoder } from './decoders/char.js';
+import { configSpecials, readTokenizerConfig, TOKENIZER_CONFIG_FILE, VOCAB_FILE } from './io/index.js';
 import { CharModel, type CharVocab } from './models/char.js';
 import type { TokenOffsets } from './offsets.js';
 import { AddedTokens } from './pipeline/added-tokens.js';
@@ -170,7 +165,7 @@ export class CharacterTokenizer extends BaseTokenizer {
   }
 
   protected writeFiles(dir: string): void {
-    writeJsonAtomic(path.join(dir, 'vocab.json'), Object.fromEntries(this.#vocab));
+    writeJsonAtomic(path.join(dir, VOCAB_FILE), Object.fromEntries(this.#vocab));
     writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
       ...this.baseConfig(),
       additional_special_tokens: [...this.additionalSpecialTokens],
@@ -196,7 +191,7 @@ export class CharacterTokenizer extends BaseTokenizer {
   /** Loads `dir`; called on a subclass it builds that subclass (so plugins inherit loading). */
   static fromPretrained(dir: string): CharacterTokenizer {
     const config = readTokenizerConfig(dir, this.tokenizerType);
-    const vocabFile = path.join(dir, 'vocab.json');
+    const vocabFile = path.join(dir, VOCAB_FILE);
     const vocab = readJsonFile(vocabFile, 'vocabulary');
     if (vocab === null || typeof vocab !== 'object' || Array.isArray(vocab))
       throw new FileError(vocabFile, 'expected a JSON object of token → id');

@@ -7,9 +7,14 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { FileError, writeJsonAtomic } from '../utils/fs.js';
-import { configSpecials, readTokenizerConfig, TOKENIZER_CONFIG_FILE } from './base.js';
-import { parseRankBundle } from './bpe/formats.js';
-import { BPETokenizer, type BPETokenizerOptions, checkVocabSize, END_OF_TEXT } from './bpe/tokenizer.js';
+import { BPETokenizer, type BPETokenizerOptions, END_OF_TEXT } from './bpe/tokenizer.js';
+import {
+  checkVocabSize,
+  configSpecials,
+  parseRankBundle,
+  readTokenizerConfig,
+  TOKENIZER_CONFIG_FILE,
+} from './io/index.js';
 
 interface RankBundle {
   pat_str: string;

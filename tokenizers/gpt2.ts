@@ -10,9 +10,15 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { FileError } from '../utils/fs.js';
-import { TOKENIZER_CONFIG_FILE } from './base.js';
-import { type BPEFiles, parseRankBundle, readBPEDirectory, readTiktoken } from './bpe/formats.js';
-import { BPETokenizer, type BPETokenizerOptions, checkVocabSize, END_OF_TEXT } from './bpe/tokenizer.js';
+import { BPETokenizer, type BPETokenizerOptions, END_OF_TEXT } from './bpe/tokenizer.js';
+import {
+  type BPEFiles,
+  checkVocabSize,
+  parseRankBundle,
+  readBPEDirectory,
+  readTiktoken,
+  TOKENIZER_CONFIG_FILE,
+} from './io/index.js';
 
 export const GPT2_VOCAB_SIZE = 50257;
 export const GPT2_EOT_ID = 50256;

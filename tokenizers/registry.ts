@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import { settleDirectory } from '../utils/atomic-directory.js';
 import { isSubclassOf, Registry } from '../utils/registry.js';
-import { BaseTokenizer, readTokenizerConfig } from './base.js';
+import { BaseTokenizer } from './base.js';
 import { BPETokenizer } from './bpe/tokenizer.js';
 import { ByteLevelTokenizer } from './byte-level.js';
-import { ByteSpanTokenizer, isHubWordPieceDirectory } from './bytespan/tokenizer.js';
+import { ByteSpanTokenizer } from './bytespan/tokenizer.js';
 import { CharacterTokenizer } from './character.js';
 import { Cl100kTokenizer, O200kTokenizer } from './encodings.js';
 import { GPT2Tokenizer } from './gpt2.js';
+import { isHubWordPieceDirectory, readTokenizerConfig } from './io/index.js';
 import { isTrainable, type TokenizerTrainingData, tokenizerTrainerRegistry } from './training.js';
 import { UnigramTokenizer } from './unigram/tokenizer.js';
 

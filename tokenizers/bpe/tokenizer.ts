@@ -6,22 +6,30 @@
  * first, never merged) → the pre-tokenizer (GPT-2's scanner or a regex) → the BPE model (encoder.ts) →
  * the byte-level decoder. This class adds streaming, worker batches, vocabulary lookups and files.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileError, writeFileAtomic, writeJsonAtomic } from '../../utils/fs.js';
-import {
-  BaseTokenizer,
-  type BatchItemOptions,
-  type DecodeOptions,
-  type EncodeOptions,
-  idsToArray,
-  readTokenizerConfig,
-  TOKENIZER_CONFIG_FILE,
-  type TokenIds,
-  type TokenizerConfigFile,
-} from '../base.js';
+import { BaseTokenizer, type DecodeOptions, type EncodeOptions, idsToArray, type TokenIds } from '../base.js';
+import type { BatchItemOptions } from '../batch.js';
 import { bytesToDisplay } from '../byte-unicode.js';
 import { ByteLevelDecoder } from '../decoders/byte-level.js';
+import {
+  type BPEFiles,
+  checkVocabSize,
+  configMaxLength,
+  configRoles,
+  formatTiktoken,
+  type Merge,
+  parseTiktoken,
+  ranksToMerges,
+  readBPEDirectory,
+  readTiktoken,
+  readTokenizerConfig,
+  readVocabAndMerges,
+  TIKTOKEN_FILE,
+  TOKENIZER_CONFIG_FILE,
+  type TokenizerConfigFile,
+  writeHuggingFaceFiles,
+} from '../io/index.js';
 import { AddedTokens } from '../pipeline/added-tokens.js';
 import { TokenizerPipeline } from '../pipeline/pipeline.js';
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
@@ -29,18 +37,6 @@ import { checkDisallowed, resolvePolicy, type SpecialTokenPolicy } from '../spec
 import { joinDocuments, type TokenizerTrainingData } from '../training.js';
 import { BPEEncoder } from './encoder.js';
 import { buildEncoderData } from './encoder-data.js';
-import {
-  type BPEFiles,
-  formatTiktoken,
-  type Merge,
-  parseTiktoken,
-  ranksToMerges,
-  readBPEDirectory,
-  readTiktoken,
-  readVocabAndMerges,
-  TIKTOKEN_FILE,
-  writeHuggingFaceFiles,
-} from './formats.js';
 import { trainBPE } from './trainer.js';
 import { BPEWorkerPool } from './worker-pool.js';
 
@@ -354,12 +350,6 @@ export class BPETokenizer extends BaseTokenizer {
     if (specialIds === null || typeof specialIds !== 'object' || Array.isArray(specialIds)) {
       throw new FileError(configFile, '"special_tokens" must be an object {token: id}');
     }
-    const role = (key: string): string | null => {
-      const v = config[key];
-      if (v === undefined || v === null) return null;
-      if (typeof v !== 'string') throw new FileError(configFile, `"${key}" must be a string or null`);
-      return v;
-    };
     let files: BPEFiles;
     if (config.bpe_mode === 'ranks') {
       files = { vocab: readTiktoken(path.join(dir, TIKTOKEN_FILE)), merges: null, specials: [] };
@@ -376,11 +366,8 @@ export class BPETokenizer extends BaseTokenizer {
       vocab: files.vocab,
       merges: files.merges,
       specialTokenIds,
-      eosToken: role('eos_token'),
-      bosToken: role('bos_token'),
-      padToken: role('pad_token'),
-      unkToken: role('unk_token'),
-      maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
+      ...configRoles(config, configFile),
+      maxLength: configMaxLength(config),
     };
     return options;
   }
@@ -449,18 +436,5 @@ export class BPETokenizer extends BaseTokenizer {
     specialTokenIds: Readonly<Record<string, number>> = {},
   ): BPETokenizer {
     return new BPETokenizer({ vocab: parseTiktoken(source, text), merges: null, specialTokenIds });
-  }
-}
-
-/** The saved `vocab_size` must match what was loaded (a mismatch means mixed-up files). */
-export function checkVocabSize(dir: string, tokenizer: BaseTokenizer): void {
-  const file = path.join(dir, TOKENIZER_CONFIG_FILE);
-  if (!fs.existsSync(file)) return;
-  const config = readTokenizerConfig(dir);
-  if (config.vocab_size !== undefined && config.vocab_size !== tokenizer.vocabSize) {
-    throw new FileError(
-      file,
-      `vocab_size is ${config.vocab_size} but the model files define ${tokenizer.vocabSize} ids`,
-    );
   }
 }

@@ -14,16 +14,26 @@
  * (models/wordpiece.ts) → the lossless WordPiece decoder (decoders/wordpiece.ts). No BOS/EOS is added
  * (as in the reference).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FileError, readJsonFile, requireDirectory, writeJsonAtomic } from '../../utils/fs.js';
+import { FileError, writeJsonAtomic } from '../../utils/fs.js';
 import { utf8Length } from '../../utils/utf8.js';
-import { BaseTokenizer, type EncodeOptions, type SpecialTokenName, TOKENIZER_CONFIG_FILE } from '../base.js';
-import { TOKENIZER_JSON_FILE, VOCAB_FILE } from '../bpe/formats.js';
+import { BaseTokenizer, type EncodeOptions, type SpecialTokenName } from '../base.js';
 import { splitOnSpecials } from '../bpe/pretokenize.js';
 import { pieceEnd } from '../bpe/scan.js';
 import { displayToBytes } from '../byte-unicode.js';
 import { ByteSpanDecoder } from '../decoders/wordpiece.js';
+import {
+  configMaxLength,
+  type PrefixSpaceRule,
+  readHubConfig,
+  readWordPieceTokenizerJson,
+  SPECIAL_TOKENS_MAP_FILE,
+  TOKENIZER_CONFIG_FILE,
+  TOKENIZER_JSON_FILE,
+  VOCAB_FILE,
+  type WordPieceFile,
+  wordPieceTokenizerJson,
+} from '../io/index.js';
 import { WordPieceModel } from '../models/wordpiece.js';
 import { isContinuationEntry } from '../models/wordpiece-matcher.js';
 import { offsetsFromEnds, type TokenOffsets } from '../offsets.js';
@@ -32,13 +42,6 @@ import { TokenizerPipeline } from '../pipeline/pipeline.js';
 import { gpt2PreTokenizer } from '../pre-tokenizers/pre-tokenizer.js';
 import type { SpecialTokenPolicy } from '../special-policy.js';
 import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from './base-vocab.js';
-import {
-  type PrefixSpaceRule,
-  readWordPieceTokenizerJson,
-  SPECIAL_TOKENS_MAP_FILE,
-  type WordPieceFile,
-  wordPieceTokenizerJson,
-} from './hf-files.js';
 
 export interface ByteSpanTokenizerOptions {
   /**
@@ -93,17 +96,6 @@ export interface ByteOffsetEncoding {
 }
 
 const utf8 = new TextEncoder();
-
-/** A role token from a HF config: a string, `{content}` (AddedToken form) or null/absent. */
-function roleToken(file: string, key: string, value: unknown): string | null | undefined {
-  if (value === undefined) return undefined;
-  if (value === null) return null;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'object' && typeof (value as { content?: unknown }).content === 'string') {
-    return (value as { content: string }).content;
-  }
-  throw new FileError(file, `"${key}" must be a string, {"content": string} or null`);
-}
 
 export class ByteSpanTokenizer extends BaseTokenizer {
   static override readonly tokenizerType: string = 'bytespan';
@@ -360,27 +352,8 @@ export class ByteSpanTokenizer extends BaseTokenizer {
    * `overrides` replaces any of them (e.g. `{ maxInputCharsPerWord: null }` to lift the limit).
    */
   static fromPretrained(dir: string, overrides: ByteSpanTokenizerOptions = {}): ByteSpanTokenizer {
-    requireDirectory(dir, 'tokenizer directory');
+    const { config: c, configFile, role } = readHubConfig(dir, ByteSpanTokenizer.tokenizerType);
     const file = readWordPieceTokenizerJson(path.join(dir, TOKENIZER_JSON_FILE));
-    const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
-    const config = fs.existsSync(configFile) ? readJsonFile(configFile, 'tokenizer config') : {};
-    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-      throw new FileError(configFile, 'expected a JSON object');
-    }
-    const c = config as Record<string, unknown>;
-    const type = c.tokenizer_type;
-    if (type !== undefined && type !== ByteSpanTokenizer.tokenizerType) {
-      throw new FileError(configFile, `tokenizer_type is ${JSON.stringify(type)}, expected "bytespan"`);
-    }
-    const mapFile = path.join(dir, SPECIAL_TOKENS_MAP_FILE);
-    const map = fs.existsSync(mapFile)
-      ? (readJsonFile(mapFile, 'special tokens map') as Record<string, unknown>)
-      : {};
-    // An explicit null in tokenizer_config.json means "no such role"; absent falls back to the map.
-    const role = (key: string): string | null | undefined => {
-      const value = roleToken(configFile, key, c[key]);
-      return value !== undefined ? value : roleToken(mapFile, key, map?.[key]);
-    };
     if (c.byte_fallback !== undefined && typeof c.byte_fallback !== 'boolean') {
       throw new FileError(configFile, '"byte_fallback" must be true or false');
     }
@@ -409,7 +382,7 @@ export class ByteSpanTokenizer extends BaseTokenizer {
       maxInputCharsPerWord: file.maxInputCharsPerWord,
       // Not expressible in tokenizer.json: a file without the field gets HF's behaviour.
       byteFallback: (c.byte_fallback as boolean | undefined) ?? false,
-      maxLength: typeof c.model_max_length === 'number' ? c.model_max_length : undefined,
+      maxLength: configMaxLength(c),
       ...overrides,
     });
     if (c.vocab_size !== undefined && c.vocab_size !== tokenizer.vocabSize) {
@@ -420,20 +393,4 @@ export class ByteSpanTokenizer extends BaseTokenizer {
     }
     return tokenizer;
   }
-}
-
-/**
- * True for a directory that holds a WordPiece `tokenizer.json` but no `tokenizer_type` in its
- * `tokenizer_config.json` (a reference-published ByteSpan tokenizer), so `loadTokenizer` can route it here.
- */
-export function isHubWordPieceDirectory(dir: string): boolean {
-  const tokenizerJson = path.join(dir, TOKENIZER_JSON_FILE);
-  if (!fs.existsSync(tokenizerJson)) return false;
-  const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
-  if (fs.existsSync(configFile)) {
-    const config = readJsonFile(configFile, 'tokenizer config') as Record<string, unknown> | null;
-    if (config !== null && typeof config === 'object' && config.tokenizer_type !== undefined) return false;
-  }
-  const json = readJsonFile(tokenizerJson, 'tokenizer.json') as { model?: { type?: unknown } } | null;
-  return json?.model?.type === 'WordPiece';
 }

@@ -7,11 +7,19 @@
  * HF `tokenizers` package loads it with the same ids), then `tokenizer_config.json`.
  */
 import * as path from 'node:path';
-import { FileError, readJsonFile, writeJsonAtomic } from '../../utils/fs.js';
-import { BaseTokenizer, readTokenizerConfig, TOKENIZER_CONFIG_FILE } from '../base.js';
-import { HF_BYTE_LEVEL, hfAddedTokens } from '../bpe/formats.js';
+import { FileError, writeJsonAtomic } from '../../utils/fs.js';
+import { BaseTokenizer } from '../base.js';
 import { bytesToDisplay, displayToBytes } from '../byte-unicode.js';
 import { ByteLevelDecoder } from '../decoders/byte-level.js';
+import {
+  configMaxLength,
+  configRoles,
+  readTokenizerConfig,
+  readUnigramTokenizerJson,
+  TOKENIZER_CONFIG_FILE,
+  TOKENIZER_JSON_FILE,
+  unigramTokenizerJson,
+} from '../io/index.js';
 import { AddedTokens } from '../pipeline/added-tokens.js';
 import { TokenizerPipeline } from '../pipeline/pipeline.js';
 import { gpt2PreTokenizer } from '../pre-tokenizers/pre-tokenizer.js';
@@ -20,7 +28,6 @@ import type { TokenizerTrainingData } from '../training.js';
 import { UnigramError, UnigramModel } from './model.js';
 import { trainUnigram } from './trainer.js';
 
-export const UNIGRAM_JSON_FILE = 'tokenizer.json';
 const END_OF_TEXT = '<|endoftext|>';
 
 export interface UnigramTokenizerOptions {
@@ -142,26 +149,14 @@ export class UnigramTokenizer extends BaseTokenizer {
 
   /** The Hugging Face `tokenizer.json` object (Unigram model, ByteLevel pre-tokenizer and decoder). */
   toHuggingFaceJson(): object {
-    return {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: hfAddedTokens([...this.#specials]),
-      normalizer: null,
-      pre_tokenizer: HF_BYTE_LEVEL,
-      post_processor: null,
-      decoder: HF_BYTE_LEVEL,
-      model: {
-        type: 'Unigram',
-        unk_id: null,
-        byte_fallback: false,
-        vocab: this.#tokens.map((t, id) => [t, this.model.scores[id]!]),
-      },
-    };
+    return unigramTokenizerJson(
+      this.#tokens.map((t, id) => [t, this.model.scores[id]!] as const),
+      [...this.#specials],
+    );
   }
 
   protected writeFiles(dir: string): void {
-    writeJsonAtomic(path.join(dir, UNIGRAM_JSON_FILE), this.toHuggingFaceJson());
+    writeJsonAtomic(path.join(dir, TOKENIZER_JSON_FILE), this.toHuggingFaceJson());
     writeJsonAtomic(path.join(dir, TOKENIZER_CONFIG_FILE), {
       ...this.baseConfig(),
       special_tokens: [...this.#specials.keys()],
@@ -183,35 +178,18 @@ export class UnigramTokenizer extends BaseTokenizer {
   static fromPretrained(dir: string): UnigramTokenizer {
     const config = readTokenizerConfig(dir, UnigramTokenizer.tokenizerType);
     const configFile = path.join(dir, TOKENIZER_CONFIG_FILE);
-    const file = path.join(dir, UNIGRAM_JSON_FILE);
-    const json = readJsonFile(file, 'tokenizer.json') as {
-      model?: { type?: unknown; vocab?: unknown };
-      added_tokens?: Array<{ content?: unknown }>;
-    };
-    if (json?.model?.type !== 'Unigram') {
-      throw new FileError(file, `model.type is ${JSON.stringify(json?.model?.type)}, expected "Unigram"`);
-    }
-    const vocab = json.model.vocab;
-    if (!Array.isArray(vocab)) throw new FileError(file, 'model.vocab must be an array of [piece, score]');
-    const specials = config.special_tokens ?? (json.added_tokens ?? []).map((t) => t.content);
+    const file = path.join(dir, TOKENIZER_JSON_FILE);
+    const json = readUnigramTokenizerJson(file);
+    const specials = config.special_tokens ?? json.addedTokens;
     if (!Array.isArray(specials) || specials.some((s) => typeof s !== 'string')) {
       throw new FileError(configFile, '"special_tokens" must be an array of strings');
     }
-    const role = (key: string): string | null => {
-      const v = config[key];
-      if (v === undefined || v === null) return null;
-      if (typeof v !== 'string') throw new FileError(configFile, `"${key}" must be a string or null`);
-      return v;
-    };
     try {
       return new UnigramTokenizer({
-        vocab: vocab as Array<[string, number]>,
+        vocab: json.vocab,
         specialTokens: specials as string[],
-        eosToken: role('eos_token'),
-        bosToken: role('bos_token'),
-        padToken: role('pad_token'),
-        unkToken: role('unk_token'),
-        maxLength: typeof config.model_max_length === 'number' ? config.model_max_length : undefined,
+        ...configRoles(config, configFile),
+        maxLength: configMaxLength(config),
       });
     } catch (error) {
       if (error instanceof UnigramError) throw new FileError(file, error.message);

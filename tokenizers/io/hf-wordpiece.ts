@@ -11,8 +11,6 @@
  * The decoder is not read: decoding is always the lossless one of decode.ts.
  */
 import { FileError, readJsonFile } from '../../utils/fs.js';
-
-export const SPECIAL_TOKENS_MAP_FILE = 'special_tokens_map.json';
 /** `max_input_chars_per_word` written when there is no limit (HF needs an integer; 2^53 − 1 fits usize). */
 export const NO_WORD_LIMIT = Number.MAX_SAFE_INTEGER;
 
