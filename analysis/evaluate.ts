@@ -107,6 +107,8 @@ export async function evaluateCorpus(
     metrics?: readonly Metric[];
     unit?: 'documents' | 'lines';
     read?: ReadOptions;
+    /** Worker threads for the pass (default 1; see analysis/parallel-pass.ts). */
+    numWorkers?: number;
   } = {},
 ): Promise<TokenizerMetricsAccumulator> {
   const acc = new TokenizerMetricsAccumulator(tokenizer, corpus.name, options.lengths, options.metrics);
@@ -115,6 +117,7 @@ export async function evaluateCorpus(
     label: `evaluating ${corpus.name}`,
     unit: options.unit,
     read: options.read,
+    numWorkers: options.numWorkers,
   });
   if (acc.bytes === 0) {
     if ('file' in corpus) throw new FileError(String(corpus.file), 'empty corpus: the file has no text');
@@ -156,6 +159,7 @@ export async function evaluateTokenizer(
     /** Files: one text per document (default) or per non-empty line. */
     unit?: 'documents' | 'lines';
     read?: ReadOptions;
+    numWorkers?: number;
   } = {},
 ): Promise<TokenizerEvaluation> {
   if (corpora.length === 0) throw new Error('no corpora given: pass at least one input');
@@ -170,6 +174,7 @@ export async function evaluateTokenizer(
         metrics,
         unit: options.unit,
         read: options.read,
+        numWorkers: options.numWorkers,
       }),
     );
   }

@@ -6,9 +6,17 @@
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { type Document, type ReadOptions, readCorpus } from '../utils/corpus.js';
 import { createProgress, type Progress } from '../utils/progress.js';
+import { checkWorkerCount } from '../utils/worker-pool.js';
 import { TokenByteLengths, tokenizeAligned, tokenizeOnly } from './alignment.js';
 import type { Metric, MetricContext } from './metric.js';
-import { UnigramTally } from './tally.js';
+import { feedParallel } from './parallel-pass.js';
+import { UnigramTally, type UnigramTallyData } from './tally.js';
+
+/** What a metrics pass over part of a corpus found, as plain data (sent back by a pool worker). */
+export interface PassPartial {
+  tally: UnigramTallyData;
+  states: unknown[];
+}
 
 export class MetricsAccumulator {
   readonly context: MetricContext;
@@ -47,6 +55,18 @@ export class MetricsAccumulator {
       throw new Error(`cannot merge ${other.name} into ${this.name}: they measure different metrics`);
     this.tally.merge(other.tally);
     for (let i = 0; i < this.metrics.length; i++) this.metrics[i]!.merge?.(this.#states[i], other.#states[i]);
+  }
+
+  /** This accumulator's counts and states as plain data (hand-off: do not add to it afterwards). */
+  partial(): PassPartial {
+    return { tally: this.tally.data(), states: this.#states };
+  }
+
+  /** Adds a partial result of the same tokenizer and metrics, as `merge` adds an accumulator. */
+  mergePartial(partial: PassPartial): void {
+    this.tally.merge(UnigramTally.fromData(partial.tally));
+    for (let i = 0; i < this.metrics.length; i++)
+      this.metrics[i]!.merge?.(this.#states[i], partial.states[i]);
   }
 
   /** The state `metric` keeps in this accumulator (undefined for metrics that read only the tally). */
@@ -93,6 +113,11 @@ export interface PassOptions {
   unit?: 'documents' | 'lines';
   /** How files are read (text field, document separator, invalid UTF-8 policy); see utils/corpus.ts. */
   read?: ReadOptions;
+  /**
+   * Worker threads measuring batches of texts (parallel-pass.ts; same result exactly); default 1: this
+   * thread alone.
+   */
+  numWorkers?: number;
 }
 
 const PROGRESS_MIN_BYTES = 1 << 20;
@@ -104,15 +129,18 @@ export async function feedCorpus(
   options: PassOptions = {},
 ): Promise<number> {
   const max = options.maxTexts ?? Number.POSITIVE_INFINITY;
-  let fed = 0;
-  if ('texts' in corpus) {
-    for (const text of corpus.texts) {
+  const numWorkers = checkWorkerCount(options.numWorkers ?? 1);
+  const feed = async (texts: AsyncIterable<string> | Iterable<string>): Promise<number> => {
+    if (numWorkers > 1) return feedParallel(acc, texts, numWorkers, max);
+    let fed = 0;
+    for await (const text of texts) {
       if (fed >= max) break;
       acc.addText(text);
       fed++;
     }
     return fed;
-  }
+  };
+  if ('texts' in corpus) return feed(corpus.texts);
   const inputs = typeof corpus.file === 'string' ? [corpus.file] : [...corpus.file];
   let bar: Progress | null = null;
   const onBytes = (done: number, total: number): void => {
@@ -122,15 +150,10 @@ export async function feedCorpus(
     bar.update(done);
   };
   try {
-    for await (const text of corpusTexts(inputs, { ...options.read, onBytes }, options.unit)) {
-      if (fed >= max) break;
-      acc.addText(text);
-      fed++;
-    }
+    return await feed(corpusTexts(inputs, { ...options.read, onBytes }, options.unit));
   } finally {
     (bar as Progress | null)?.stop();
   }
-  return fed;
 }
 
 /**

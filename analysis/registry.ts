@@ -37,7 +37,8 @@ export function registeredMetrics(): Metric[] {
   return metricRegistry.list().map((key) => metricRegistry.get(key));
 }
 
-for (const metric of [
+/** The metrics this module registers (the ones a parallel pass's worker threads know too). */
+export const BUILT_IN_METRICS: readonly Metric[] = [
   bytesPerToken,
   fertility,
   splitShare,
@@ -53,5 +54,5 @@ for (const metric of [
   fertilityReference,
   propSplitReference,
   bytesPerTokenReference,
-] as Metric[])
-  registerMetric(metric);
+] as Metric[];
+for (const metric of BUILT_IN_METRICS) registerMetric(metric);

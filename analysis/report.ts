@@ -217,6 +217,8 @@ export interface ComparisonOptions {
   unit?: 'documents' | 'lines';
   /** How the inputs are read (text field, invalid UTF-8 policy); see utils/corpus.ts. */
   read?: ReadOptions;
+  /** Worker threads for each metrics pass (default 1; see analysis/parallel-pass.ts). */
+  numWorkers?: number;
 }
 
 /** Evaluates every tokenizer on every input and writes the report; returns the evaluations and report. */
@@ -237,6 +239,7 @@ export async function compareTokenizers(
         metrics: options.metrics,
         unit: options.unit,
         read: options.read,
+        numWorkers: options.numWorkers,
       }),
     );
   }

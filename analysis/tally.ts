@@ -5,6 +5,18 @@
  */
 import type { TokenizedText } from './alignment.js';
 
+/** A tally as plain data (structured-cloneable; the typed arrays can be transferred). */
+export interface UnigramTallyData {
+  counts: Float64Array;
+  firstSeen: Int32Array;
+  typesSeen: number;
+  texts: number;
+  tokens: number;
+  bytes: number;
+  words: number;
+  unalignedTexts: number;
+}
+
 export class UnigramTally {
   #counts: Float64Array;
   /** Order of first occurrence per id (−1: never seen). */
@@ -56,6 +68,36 @@ export class UnigramTally {
     first.set(this.#firstSeen);
     this.#counts = counts;
     this.#firstSeen = first;
+  }
+
+  /** This tally as plain data (the arrays are this tally's own: hand them off only when done with it). */
+  data(): UnigramTallyData {
+    const { typesSeen, texts, tokens, bytes, words, unalignedTexts } = this;
+    return {
+      counts: this.#counts,
+      firstSeen: this.#firstSeen,
+      typesSeen,
+      texts,
+      tokens,
+      bytes,
+      words,
+      unalignedTexts,
+    };
+  }
+
+  static fromData(data: UnigramTallyData): UnigramTally {
+    const tally = new UnigramTally(1);
+    tally.#counts = data.counts;
+    tally.#firstSeen = data.firstSeen;
+    Object.assign(tally, {
+      typesSeen: data.typesSeen,
+      texts: data.texts,
+      tokens: data.tokens,
+      bytes: data.bytes,
+      words: data.words,
+      unalignedTexts: data.unalignedTexts,
+    });
+    return tally;
   }
 
   /** Adds another tally of the same tokenizer; ids new to this one are first seen after all of its own. */

@@ -57,6 +57,8 @@ export interface AnalyzeOptions {
   showProgress?: boolean;
   /** How files are read (text field, invalid UTF-8 policy); see utils/corpus.ts. */
   read?: ReadOptions;
+  /** Worker threads for the pass (default 1; see analysis/parallel-pass.ts). */
+  numWorkers?: number;
 }
 
 export interface ReducedVocab {
@@ -101,6 +103,7 @@ export class TokenUsageAnalyzer {
         showProgress: options.showProgress,
         progressMinBytes: PROGRESS_MIN_BYTES,
         maxTexts: max,
+        numWorkers: options.numWorkers,
       };
       await feedCorpus(
         acc,
@@ -110,7 +113,11 @@ export class TokenUsageAnalyzer {
       this.#tally = acc.tally;
       if (this.#tally.texts === 0) throw new FileError(files.join(', '), 'empty corpus: no non-empty lines');
     } else {
-      await feedCorpus(acc, { name: 'corpus', texts: input }, { maxTexts: max });
+      await feedCorpus(
+        acc,
+        { name: 'corpus', texts: input },
+        { maxTexts: max, numWorkers: options.numWorkers },
+      );
       this.#tally = acc.tally;
       if (this.#tally.texts === 0) throw new Error('empty corpus: no texts to analyse');
     }

@@ -26,6 +26,7 @@ interface AnalyzeOptions {
   maxSamples?: number;
   unit: 'documents' | 'lines';
   replaceInvalidUtf8?: boolean;
+  workers: number;
   quiet?: boolean;
   out: string;
 }
@@ -68,6 +69,7 @@ async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
     morphCsv: opts.morph,
     unit: opts.unit,
     read: readOptions(opts),
+    numWorkers: opts.workers,
     outDir: opts.out,
     showProgress: !opts.quiet,
   });
@@ -86,6 +88,7 @@ async function coverage(named: Named, opts: AnalyzeOptions): Promise<void> {
       {
         outputDir: dir,
         read: readOptions(opts),
+        numWorkers: opts.workers,
         maxSamples: opts.maxSamples,
         showProgress: !opts.quiet,
         reducedVocabCoverages: opts.reducedVocab,
@@ -142,6 +145,12 @@ export function registerAnalyzeCommands(program: Command): void {
     )
     .option('--max-samples <n>', 'coverage mode: analyse at most this many lines', integerAtLeast(1))
     .addOption(invalidUtf8Option())
+    .option(
+      '--workers <n>',
+      'worker threads measuring documents in parallel (same results)',
+      integerAtLeast(1),
+      1,
+    )
     .addOption(quietOption())
     .requiredOption('--out <dir>', 'output directory for the report and charts')
     .action(async (mode: string | undefined, opts: AnalyzeOptions) => {
