@@ -7,7 +7,10 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { FileError, writeJsonAtomic } from '../utils/fs.js';
+import type { EncoderData } from './bpe/encoder.js';
+import { buildEncoderData } from './bpe/encoder-data.js';
 import { BPETokenizer, type BPETokenizerOptions, END_OF_TEXT } from './bpe/tokenizer.js';
+import { encoderCacheKey, readEncoderCache, writeEncoderCache } from './io/encoder-cache.js';
 import {
   checkVocabSize,
   configSpecials,
@@ -16,8 +19,8 @@ import {
   TOKENIZER_CONFIG_FILE,
 } from './io/index.js';
 
-interface RankBundle {
-  pat_str: string;
+export interface RankBundle {
+  pat_str?: string;
   bpe_ranks: string;
   special_tokens: Record<string, number>;
 }
@@ -30,21 +33,45 @@ const ENCODINGS: Readonly<Record<string, { module: string; vocabSize: number; mo
 
 export const ENCODING_NAMES: readonly string[] = Object.keys(ENCODINGS);
 
-/** Tokenizer options for a named encoding (ranks parsed on demand: each module is a multi-MB string). */
+/** A rank bundle module of js-tiktoken (each a multi-MB string, so required only when needed). */
+export function requireRankBundle(module: string): RankBundle {
+  const loaded = createRequire(import.meta.url)(module) as RankBundle | { default: RankBundle };
+  return 'default' in loaded ? loaded.default : loaded;
+}
+
+/**
+ * The encoder tables of a bundled encoding: read from the encoder cache (io/encoder-cache.ts), else built
+ * from `options()` (which parses the ranks) and cached. The key follows the ranks module's file, so an
+ * upgraded package rebuilds.
+ */
+export function bundledEncoderData(
+  name: string,
+  module: string,
+  options: () => BPETokenizerOptions,
+): EncoderData {
+  const file = createRequire(import.meta.url).resolve(module);
+  const stat = fs.statSync(file);
+  const key = encoderCacheKey(name, module, `${stat.size}:${Math.round(stat.mtimeMs)}`);
+  const cached = readEncoderCache(key);
+  if (cached !== null) return cached;
+  const { data } = buildEncoderData(options());
+  writeEncoderCache(key, data);
+  return data;
+}
+
+/** Tokenizer options for a named encoding: its ranks, specials and pattern, parsed from js-tiktoken. */
 export function encodingOptions(name: string): BPETokenizerOptions {
   const spec = ENCODINGS[name];
   if (spec === undefined) {
     throw new Error(`unknown encoding ${JSON.stringify(name)}; available: ${ENCODING_NAMES.join(', ')}`);
   }
-  const require = createRequire(import.meta.url);
-  const loaded = require(spec.module) as RankBundle | { default: RankBundle };
-  const bundle = 'default' in loaded ? loaded.default : loaded;
+  const bundle = requireRankBundle(spec.module);
   const files = parseRankBundle(spec.module, bundle);
   return {
     vocab: files.vocab,
     merges: null,
     specialTokenIds: bundle.special_tokens,
-    preTokenizer: { type: 'regex', pattern: bundle.pat_str },
+    preTokenizer: { type: 'regex', pattern: bundle.pat_str! },
   };
 }
 
@@ -61,7 +88,8 @@ export class NamedEncodingTokenizer extends BPETokenizer {
     if (spec === undefined)
       throw new Error(`unknown encoding ${JSON.stringify(name)}; available: ${ENCODING_NAMES.join(', ')}`);
     // Role tokens: <|endoftext|> as EOS, BOS and PAD (the BPE default); a saved copy passes its own.
-    super({ ...encodingOptions(name), maxLength: spec.modelMaxLength, ...options });
+    const encoderData = bundledEncoderData(name, spec.module, () => encodingOptions(name));
+    super({ encoderData, maxLength: spec.modelMaxLength, ...options });
     if (this.vocabSize !== spec.vocabSize || this.tokenToId(END_OF_TEXT) === undefined) {
       throw new Error(`not the ${name} vocabulary: ${this.vocabSize} ids (expected ${spec.vocabSize})`);
     }

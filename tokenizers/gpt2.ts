@@ -7,10 +7,10 @@
  * `encoder.json` + `vocab.bpe`, or a `.tiktoken` file.
  */
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { FileError } from '../utils/fs.js';
 import { BPETokenizer, type BPETokenizerOptions, END_OF_TEXT } from './bpe/tokenizer.js';
+import { bundledEncoderData, requireRankBundle } from './encodings.js';
 import {
   type BPEFiles,
   checkVocabSize,
@@ -33,16 +33,22 @@ export interface GPT2TokenizerOptions {
   numWorkers?: number;
 }
 
-interface RankBundle {
-  bpe_ranks: string;
-  special_tokens: Record<string, number>;
-}
+const GPT2_RANKS = 'js-tiktoken/ranks/gpt2';
 
 /** GPT-2's ranks from js-tiktoken (loaded on demand: the module is a 1 MB string). */
 export function bundledGpt2Files(): BPEFiles {
-  const require = createRequire(import.meta.url);
-  const bundle = require('js-tiktoken/ranks/gpt2') as RankBundle | { default: RankBundle };
-  return parseRankBundle('js-tiktoken/ranks/gpt2', 'default' in bundle ? bundle.default : bundle);
+  return parseRankBundle(GPT2_RANKS, requireRankBundle(GPT2_RANKS));
+}
+
+/** The BPE options of a GPT-2 vocabulary: its files, or the bundled ranks through the encoder cache. */
+function gpt2Vocabulary(files: BPEFiles | undefined): BPETokenizerOptions {
+  const fromFiles = (f: BPEFiles): BPETokenizerOptions => ({
+    vocab: f.vocab,
+    merges: f.merges,
+    specialTokenIds: { [END_OF_TEXT]: GPT2_EOT_ID, ...Object.fromEntries(f.specials) },
+  });
+  if (files !== undefined) return fromFiles(files);
+  return { encoderData: bundledEncoderData('gpt2', GPT2_RANKS, () => fromFiles(bundledGpt2Files())) };
 }
 
 export class GPT2Tokenizer extends BPETokenizer {
@@ -50,15 +56,8 @@ export class GPT2Tokenizer extends BPETokenizer {
   protected static override readonly fixedVocabulary: boolean = true;
 
   constructor(options: GPT2TokenizerOptions = {}) {
-    const files = options.files ?? bundledGpt2Files();
-    const specialTokenIds: Record<string, number> = {
-      [END_OF_TEXT]: GPT2_EOT_ID,
-      ...Object.fromEntries(files.specials),
-    };
     const bpe: BPETokenizerOptions = {
-      vocab: files.vocab,
-      merges: files.merges,
-      specialTokenIds,
+      ...gpt2Vocabulary(options.files),
       eosToken: END_OF_TEXT,
       bosToken: END_OF_TEXT,
       padToken: options.paddingToken ?? END_OF_TEXT,

@@ -35,7 +35,7 @@ import { TokenizerPipeline } from '../pipeline/pipeline.js';
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
 import { checkDisallowed, resolvePolicy, type SpecialTokenPolicy } from '../special-policy.js';
 import { joinDocuments, type TokenizerTrainingData } from '../training.js';
-import { BPEEncoder } from './encoder.js';
+import { BPEEncoder, type EncoderData } from './encoder.js';
 import { buildEncoderData } from './encoder-data.js';
 import { trainBPE } from './trainer.js';
 import { BPEWorkerPool } from './worker-pool.js';
@@ -59,6 +59,11 @@ export interface BPETokenizerOptions {
   preTokenizer?: PreTokenizerSpec;
   /** Cached pieces per generation (0 disables the cache). */
   cacheSize?: number;
+  /**
+   * Prebuilt encoder tables (a bundled encoding read from its cache, io/encoder-cache.ts): replaces
+   * vocab, merges (rank mode), specials, pre-tokenizer and unk token.
+   */
+  encoderData?: EncoderData;
   /** Worker threads for large `encodeBatch` calls (default: available parallelism, at most 8). */
   numWorkers?: number;
 }
@@ -82,7 +87,8 @@ export class BPETokenizer extends BaseTokenizer {
   readonly merges: readonly Merge[] | null;
   /** Specials with their ids, in registration order. */
   readonly specialTokens: ReadonlyArray<readonly [string, number]>;
-  readonly #ordinary: Map<number, Uint8Array>;
+  /** id → bytes of the ordinary tokens; derived from the encoder's tables on first use when prebuilt. */
+  #ordinaryMap: Map<number, Uint8Array> | null;
   readonly #added: AddedTokens;
   readonly #parts: TokenizerPipeline;
   readonly #numWorkers: number | undefined;
@@ -92,11 +98,14 @@ export class BPETokenizer extends BaseTokenizer {
 
   constructor(options: BPETokenizerOptions = {}) {
     super();
-    const { data, ordinary } = buildEncoderData(options);
+    const { data, ordinary } =
+      options.encoderData !== undefined
+        ? { data: options.encoderData, ordinary: null }
+        : buildEncoderData(options);
     this.encoder = new BPEEncoder(data, { cacheSize: options.cacheSize });
     this.#cacheSize = options.cacheSize;
     this.merges = options.merges ?? null;
-    this.#ordinary = ordinary;
+    this.#ordinaryMap = ordinary;
     this.specialTokens = data.specials;
     this.#added = new AddedTokens(data.specials);
     this.#parts = new TokenizerPipeline({
@@ -126,6 +135,19 @@ export class BPETokenizer extends BaseTokenizer {
   /** The ordinary tokens (specials excluded), id → bytes. */
   get vocab(): ReadonlyMap<number, Uint8Array> {
     return this.#ordinary;
+  }
+
+  get #ordinary(): Map<number, Uint8Array> {
+    if (this.#ordinaryMap === null) {
+      const map = new Map<number, Uint8Array>();
+      for (let id = 0; id < this.encoder.idCount; id++) {
+        if (this.#added.isSpecial(id)) continue;
+        const bytes = this.encoder.tokenBytes(id);
+        if (bytes !== null) map.set(id, bytes);
+      }
+      this.#ordinaryMap = map;
+    }
+    return this.#ordinaryMap;
   }
 
   /** Encodes text with every character ordinary (no special-token recognition). */
