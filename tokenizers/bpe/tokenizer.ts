@@ -32,6 +32,7 @@ import {
 } from '../io/index.js';
 import { AddedTokens } from '../pipeline/added-tokens.js';
 import { TokenizerPipeline } from '../pipeline/pipeline.js';
+import { carryOver } from '../pipeline/streaming.js';
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
 import { checkDisallowed, resolvePolicy, type SpecialTokenPolicy } from '../special-policy.js';
 import { joinDocuments, type TokenizerTrainingData } from '../training.js';
@@ -166,7 +167,7 @@ export class BPETokenizer extends BaseTokenizer {
   ): Generator<number[], void, undefined> {
     let held = '';
     for (const chunk of chunks) {
-      const step = this.#carryOver(held + chunk, options);
+      const step = carryOver(this.#parts, held + chunk, options);
       held = step.held;
       if (step.ids !== null) yield step.ids;
     }
@@ -180,73 +181,11 @@ export class BPETokenizer extends BaseTokenizer {
   ): AsyncGenerator<number[]> {
     let held = '';
     for await (const chunk of chunks) {
-      const step = this.#carryOver(held + chunk, options);
+      const step = carryOver(this.#parts, held + chunk, options);
       held = step.held;
       if (step.ids !== null) yield step.ids;
     }
     if (held.length > 0) yield this.encode(held, options);
-  }
-
-  /**
-   * One step of the carry-over rule: the ids of the part of `text` that can no longer change (null: none
-   * yet) and the text still held back. The policy is applied to the whole buffer, so a disallowed special
-   * raises as in `encode`, and only the specials it recognises split the text.
-   */
-  #carryOver(text: string, options: BPEEncodeOptions): { ids: number[] | null; held: string } {
-    const specials = this.#added.recognised(text, options);
-    const { segStart, cut, end } = this.#safeCut(text, specials);
-    if (cut === 0) return { ids: null, held: text };
-    const ids: number[] = [];
-    // Up to segStart the text ends with a recognised special, so it encodes as on its own.
-    this.#parts.encodeInto(text.slice(0, segStart), options, ids);
-    // The last ordinary segment's pre-tokens are split with the look-ahead up to `end`: a whitespace run
-    // before the cut ends differently when encoded alone ('\n\n' + 'testing' is '\n', '\n', 'testing').
-    if (cut > segStart) this.#parts.encodeOrdinaryInto(text.slice(0, end), ids, segStart, cut);
-    return { ids, held: text.slice(cut) };
-  }
-
-  /**
-   * Where `buffer` may be cut: `cut`, the length of the prefix whose ids cannot change whatever text
-   * follows; `segStart`, the start of the last ordinary segment (after the last recognised special); and
-   * `end`, the end of the text that is final apart from its last two pre-tokens.
-   */
-  #safeCut(buffer: string, specials: RegExp | null): { segStart: number; cut: number; end: number } {
-    let end = buffer.length;
-    // 1. A suffix that could still become a special token.
-    for (const [s] of this.specialTokens) {
-      for (let k = Math.min(s.length - 1, buffer.length); k > 0; k--) {
-        if (buffer.length - k < end && buffer.endsWith(s.slice(0, k))) {
-          end = buffer.length - k;
-          break;
-        }
-      }
-    }
-    // 2. A high surrogate whose pair is in the next chunk.
-    const last = buffer.charCodeAt(end - 1);
-    if (end > 0 && last >= 0xd800 && last <= 0xdbff) end--;
-    // 3. A complete special that reaches into the held tail is held whole (it may still grow into a longer
-    //    one); the last two pre-tokens of the final ordinary segment may still change.
-    let segStart = 0;
-    if (specials !== null) {
-      specials.lastIndex = 0;
-      for (let m = specials.exec(buffer); m !== null && m.index < end; m = specials.exec(buffer)) {
-        if (m.index + m[0].length > end) {
-          end = m.index;
-          break;
-        }
-        segStart = m.index + m[0].length;
-      }
-    }
-    let lastStart = -1;
-    let secondLastStart = -1;
-    const pieceEnd = this.#parts.preTokenizer.pieceEnd;
-    for (let i = segStart; i < end; ) {
-      secondLastStart = lastStart;
-      lastStart = i;
-      i = pieceEnd(buffer, i, end);
-    }
-    if (lastStart < 0) return { segStart, cut: end, end };
-    return { segStart, cut: secondLastStart < 0 ? segStart : secondLastStart, end };
   }
 
   /** GPT-2 display strings of the tokens of `text` (`Ġthe`); specials as themselves. */
