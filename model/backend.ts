@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { registerThreadedWasm } from './wasm-threads.js';
+import { useJsTranspose } from './wasm-transpose.js';
 
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu', 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -151,6 +152,7 @@ function requestedBackend(options: BackendOptions): BackendName | 'auto' {
 async function activate(name: BackendName, options: BackendOptions): Promise<boolean> {
   if (!(await PREPARE[name](options))) return false;
   if (!(await tf.setBackend(name))) return false;
+  if (name === 'wasm') useJsTranspose();
   if (name === 'cpu') {
     // The cpu backend prints a multi-line "install tfjs-node" banner on its first tensor; our own log
     // line already says which backend runs, so the banner is switched off for this instance.
