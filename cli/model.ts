@@ -190,8 +190,8 @@ function registerGenerate(program: Command): void {
     )
     .option(
       '--top-k <n>',
-      "keep the k most likely tokens, 0 = all (default: the model config's topK)",
-      integerAtLeast(0),
+      "keep the k most likely tokens (default: the model config's topK; a k of the vocabulary size keeps all)",
+      integerAtLeast(1),
     )
     .option('--top-p <x>', 'nucleus mass in (0, 1]', fraction)
     .option('--min-p <x>', 'drop tokens below this fraction of the best one, in [0, 1)', minP)
@@ -210,7 +210,7 @@ function registerGenerate(program: Command): void {
       const options = {
         maxNewTokens: o.maxNewTokens,
         temperature: o.temperature,
-        topK: o.topK === 0 ? null : o.topK,
+        topK: o.topK,
         topP: o.topP ?? null,
         minP: o.minP ?? null,
         seed: o.seed,
