@@ -97,28 +97,27 @@ export class TokenizerMetricsAccumulator extends MetricsAccumulator {
   }
 }
 
+/** How a corpus is measured (shared by every evaluation entry point). */
+export interface EvaluationOptions {
+  showProgress?: boolean;
+  /** Metrics to measure (default: every registered metric). */
+  metrics?: readonly Metric[];
+  /** Files: one text per document (default) or per non-empty line. */
+  unit?: 'documents' | 'lines';
+  /** How files are read (text field, invalid UTF-8 policy); see utils/corpus.ts. */
+  read?: ReadOptions;
+  /** Worker threads for the pass (default 1; see analysis/parallel-pass.ts). */
+  numWorkers?: number;
+}
+
 /** Metrics of one corpus: texts as given, or files by document (default) or by non-empty line. */
 export async function evaluateCorpus(
   tokenizer: BaseTokenizer,
   corpus: CorpusInput,
-  options: {
-    lengths?: TokenByteLengths;
-    showProgress?: boolean;
-    metrics?: readonly Metric[];
-    unit?: 'documents' | 'lines';
-    read?: ReadOptions;
-    /** Worker threads for the pass (default 1; see analysis/parallel-pass.ts). */
-    numWorkers?: number;
-  } = {},
+  options: EvaluationOptions & { lengths?: TokenByteLengths } = {},
 ): Promise<TokenizerMetricsAccumulator> {
   const acc = new TokenizerMetricsAccumulator(tokenizer, corpus.name, options.lengths, options.metrics);
-  await feedCorpus(acc, corpus, {
-    showProgress: options.showProgress,
-    label: `evaluating ${corpus.name}`,
-    unit: options.unit,
-    read: options.read,
-    numWorkers: options.numWorkers,
-  });
+  await feedCorpus(acc, corpus, { ...options, label: `evaluating ${corpus.name}` });
   if (acc.bytes === 0) {
     if ('file' in corpus) throw new FileError(String(corpus.file), 'empty corpus: the file has no text');
     throw new Error(`${corpus.name}: empty corpus (no text to evaluate)`);
@@ -151,32 +150,14 @@ export async function evaluateTokenizer(
   name: string,
   tokenizer: BaseTokenizer,
   corpora: readonly CorpusInput[],
-  options: {
-    morphItems?: readonly MorphItem[];
-    prefixSpace?: boolean;
-    showProgress?: boolean;
-    metrics?: readonly Metric[];
-    /** Files: one text per document (default) or per non-empty line. */
-    unit?: 'documents' | 'lines';
-    read?: ReadOptions;
-    numWorkers?: number;
-  } = {},
+  options: EvaluationOptions & { morphItems?: readonly MorphItem[]; prefixSpace?: boolean } = {},
 ): Promise<TokenizerEvaluation> {
   if (corpora.length === 0) throw new Error('no corpora given: pass at least one input');
   const metrics = options.metrics ?? registeredMetrics();
   const lengths = new TokenByteLengths(tokenizer);
   const accs: TokenizerMetricsAccumulator[] = [];
   for (const c of corpora) {
-    accs.push(
-      await evaluateCorpus(tokenizer, c, {
-        lengths,
-        showProgress: options.showProgress,
-        metrics,
-        unit: options.unit,
-        read: options.read,
-        numWorkers: options.numWorkers,
-      }),
-    );
+    accs.push(await evaluateCorpus(tokenizer, c, { ...options, lengths, metrics }));
   }
   const context: MetricContext = {
     ...accs[0]!.context,

@@ -5,9 +5,8 @@
  */
 import * as path from 'node:path';
 import type { BaseTokenizer } from '../tokenizers/base.js';
-import type { ReadOptions } from '../utils/corpus.js';
 import { writeFileAtomic, writeJsonAtomic } from '../utils/fs.js';
-import { evaluateTokenizer, type TokenizerEvaluation } from './evaluate.js';
+import { type EvaluationOptions, evaluateTokenizer, type TokenizerEvaluation } from './evaluate.js';
 import type { Metric } from './metric.js';
 import { readMorphCsv } from './morph-csv.js';
 import { plotGroupedBars, plotMetricBars } from './plots.js';
@@ -202,7 +201,7 @@ export function writeTokenizerReport(
   return written;
 }
 
-export interface ComparisonOptions {
+export interface ComparisonOptions extends EvaluationOptions {
   /** Tokenizers to compare, each with the name used in the report. */
   tokenizers: ReadonlyArray<{ name: string; tokenizer: BaseTokenizer }>;
   /** Corpus files; each is one "language" (named after the file, without its extension). */
@@ -210,15 +209,6 @@ export interface ComparisonOptions {
   /** MorphScore CSV (`full_word, pt1, rest`). */
   morphCsv?: string;
   outDir: string;
-  showProgress?: boolean;
-  /** Metrics to measure (default: every registered metric). */
-  metrics?: readonly Metric[];
-  /** One text per document of each input (default: its whole text) or per non-empty line. */
-  unit?: 'documents' | 'lines';
-  /** How the inputs are read (text field, invalid UTF-8 policy); see utils/corpus.ts. */
-  read?: ReadOptions;
-  /** Worker threads for each metrics pass (default 1; see analysis/parallel-pass.ts). */
-  numWorkers?: number;
 }
 
 /** Evaluates every tokenizer on every input and writes the report; returns the evaluations and report. */
@@ -232,16 +222,7 @@ export async function compareTokenizers(
   const morphItems = options.morphCsv === undefined ? undefined : readMorphCsv(options.morphCsv);
   const evaluations: TokenizerEvaluation[] = [];
   for (const { name, tokenizer } of options.tokenizers) {
-    evaluations.push(
-      await evaluateTokenizer(name, tokenizer, corpora, {
-        morphItems,
-        showProgress: options.showProgress,
-        metrics: options.metrics,
-        unit: options.unit,
-        read: options.read,
-        numWorkers: options.numWorkers,
-      }),
-    );
+    evaluations.push(await evaluateTokenizer(name, tokenizer, corpora, { ...options, morphItems }));
   }
   writeTokenizerReport(evaluations, options.outDir, options.inputs, options.unit);
   return { ...buildReport(evaluations), evaluations };

@@ -11,6 +11,9 @@ import { type TrainBPEOptions, trainBPE } from '../tokenizers/bpe/trainer.js';
 
 const KJV = fs.readFileSync(new URL('../data/kjv.txt', import.meta.url), 'utf8');
 const EOT = '<|endoftext|>';
+/** One scratch folder for every test that writes files (file names differ by test). */
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpe-trainer-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const toBinary = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 const utf8Binary = (text: string): string => toBinary(new TextEncoder().encode(text));
@@ -255,12 +258,6 @@ describe('chunked and parallel counting equal the serial count', () => {
 });
 
 describe('inputs through the one corpus reader (utils/corpus.ts)', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpe-corpus-'));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   test('a folder of text and JSONL files: every document independent, as if split by a special token', async () => {
     const docs = [KJV.slice(0, 6000), KJV.slice(6000, 9000), 'short record', KJV.slice(9000, 15000)];
     const folder = path.join(dir, 'corpus');
@@ -288,12 +285,6 @@ describe('inputs through the one corpus reader (utils/corpus.ts)', () => {
 });
 
 describe('bad input', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpe-trainer-'));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   test('vocabSize below 256 + specials', async () => {
     await expect(trainBPE({ input: 'abc', vocabSize: 256, specialTokens: [EOT] })).rejects.toThrow(
       /vocabSize must be an integer >= 256 \+ 1 special token\(s\) = 257, got 256/,
@@ -355,11 +346,6 @@ describe('bad input', () => {
 
 describe('cleangpt tokenizers train-bpe (compiled CLI)', () => {
   const cli = path.resolve('dist/cli/main.js');
-  let dir: string;
-  beforeAll(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bpe-cli-'));
-  });
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const runCli = (...args: string[]) =>
     spawnSync(process.execPath, [cli, 'tokenizers', 'train-bpe', ...args], { encoding: 'utf8' });
