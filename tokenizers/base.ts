@@ -11,6 +11,7 @@
 
 import type * as tf from '@tensorflow/tfjs-core';
 import { writeDirectoryAtomic } from '../utils/atomic-directory.js';
+import { concatBytes } from '../utils/utf8.js';
 import {
   type BatchEncodeOptions,
   type BatchEncoding,
@@ -150,21 +151,13 @@ export abstract class BaseTokenizer {
     if (this.pipeline !== null) return this.pipeline.decodeBytes(idsView(ids), options);
     const skip = options.skipSpecialTokens ? new Set(this.allSpecialIds) : null;
     const parts: Uint8Array[] = [];
-    let total = 0;
     for (const id of idsToArray(ids)) {
       if (skip?.has(id)) continue;
       const bytes = this.tokenBytes(id);
       if (bytes === null) throw new Error(`id ${id} is outside the vocabulary (size ${this.vocabSize})`);
       parts.push(bytes);
-      total += bytes.length;
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   /**

@@ -54,3 +54,16 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
   }
   return -1;
 }
+
+/** `parts` back to back in one new Uint8Array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -2,6 +2,8 @@
  * The character decoder: concatenates the tokens' strings, so every string — lone surrogates included —
  * round trips (a byte-level decode would turn a lone surrogate into U+FFFD).
  */
+
+import { concatBytes } from '../../utils/utf8.js';
 import type { CharVocab } from '../models/char.js';
 import type { Decoder } from '../pipeline/decoder.js';
 
@@ -26,19 +28,11 @@ export class CharDecoder implements Decoder {
   /** Each token's UTF-8 back to back (the concatenation of `tokenBytes`). */
   decodeBytes(ids: ArrayLike<number>, skipSpecialTokens: boolean): Uint8Array {
     const parts: Uint8Array[] = [];
-    let total = 0;
     for (let i = 0; i < ids.length; i++) {
       const token = this.decode([ids[i]!], skipSpecialTokens);
       const bytes = utf8.encode(token);
       parts.push(bytes);
-      total += bytes.length;
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 }

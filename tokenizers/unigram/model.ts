@@ -8,6 +8,7 @@
  * convention; no UNK is ever produced).
  */
 
+import { concatBytes } from '../../utils/utf8.js';
 import type { ByteSource } from '../pipeline/decoder.js';
 import type { TokenModel } from '../pipeline/model.js';
 
@@ -113,21 +114,13 @@ export class UnigramModel implements TokenModel, ByteSource {
   /** The pieces' bytes back to back, `specialBytes` for the specials among the ids. */
   decodeBytes(ids: ArrayLike<number>, specialBytes: ReadonlyMap<number, Uint8Array>): Uint8Array {
     const parts: Uint8Array[] = [];
-    let total = 0;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       const bytes = specialBytes.get(id) ?? (Number.isInteger(id) ? this.pieces[id] : null);
       if (bytes == null) throw new Error(`id ${id} is outside the vocabulary (size ${this.size})`);
       parts.push(bytes);
-      total += bytes.length;
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts);
   }
 
   /** Best segmentation of bytes[start, end), appended to `out`. Ties keep the earliest-found path. */
