@@ -3,7 +3,14 @@
  * are listed here; tokenizers, corpora and analysis (everything that runs without TensorFlow.js) come
  * from text-api.ts.
  */
-export { type ExtractCuesOptions, ExtractionInterrupted, extractCues } from './inference/cues.js';
+export {
+  BYTE_CUE_LM,
+  BYTE_CUE_LM_EXTRACTION,
+  BYTE_CUE_LM_TOKENS_PER_STEP,
+  byteCueLmConfig,
+  byteCueLmSchedule,
+} from './inference/byte-cue-lm.js';
+export { type ExtractCuesOptions, extractCues } from './inference/cues.js';
 export {
   batchGenerate,
   type GenerationOptions,
@@ -16,6 +23,7 @@ export {
   type ExtractNgramCuesOptions,
   extractNgramCues,
   type NgramStreamOptions,
+  NgramTrainingInterrupted,
   ngramBitsPerByteOfFiles,
   trainNgramModel,
 } from './inference/ngram-cues.js';

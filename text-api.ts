@@ -116,6 +116,7 @@ export {
   type CueName,
   type CueUnit,
   cueCorpusFromArrays,
+  ExtractionInterrupted,
   parseCueName,
   readCueCorpus,
 } from './tokenizers/bytespan/cue-corpus.js';

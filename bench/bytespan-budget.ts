@@ -12,7 +12,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  BYTE_CUE_LM_EXTRACTION,
   ByteLevelTokenizer,
+  byteCueLmConfig,
+  byteCueLmSchedule,
   compareTokenizers,
   createByteSpanTokenizers,
   createFrequencyTokenizers,
@@ -20,7 +23,6 @@ import {
   evaluateOnFiles,
   extractCues,
   extractNgramCues,
-  GPTConfig,
   initBackend,
   loadTokenizer,
   ngramBitsPerByteOfFiles,
@@ -120,29 +122,18 @@ try {
     const t0 = performance.now();
     const tokenizer = new ByteLevelTokenizer();
     const { model } = await trainLanguageModel({
-      config: GPTConfig.create({
-        modelType: 'Vanilla',
-        blockSize: 64,
-        nLayer: 2,
-        nHead: 4,
-        nEmbd: 96,
-        dropout: 0,
-        batchSize: 32,
-        learningRate: 3e-3,
-        weightDecay: 0.1,
-      }),
+      config: byteCueLmConfig(),
       tokenizer,
       inputs: [s0],
       outDir: path.join(work, `lm-${steps}`),
-      maxSteps: steps,
-      warmupSteps: Math.floor(steps / 10),
+      ...byteCueLmSchedule(steps),
       evalInterval: steps,
       evalBatches: 1,
       documentSeparator: '\n',
     });
     const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], { batchSize: 32, maxBatches: 100 });
     const cues = path.join(work, `cues-lm-${steps}`);
-    await extractCues(model.eval(), tokenizer, [s1], cues, { ...lines, batchSize: 32, stride: 32 });
+    await extractCues(model.eval(), tokenizer, [s1], cues, { ...lines, ...BYTE_CUE_LM_EXTRACTION });
     await measure(`transformer-${steps}`, cues, onS2.bitsPerByte ?? null, (performance.now() - t0) / 1000);
   }
 } finally {

@@ -1,6 +1,6 @@
 /** `cleangpt extract ngram`: per-byte information cues from a byte n-gram model, for ByteSpan. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { inputFilesOption, overwriteOption, quietOption, unescapeSeparator } from './options.js';
+import { inputFilesOption, overwriteOption, quietOption, resumeHint, unescapeSeparator } from './options.js';
 
 function ngramOrder(value: string): number {
   const n = Number(value);
@@ -34,11 +34,21 @@ export function registerExtractNgram(extract: Command): void {
     .addOption(overwriteOption('replace an existing cue corpus (and --save-model model)'))
     .addOption(quietOption())
     .action(async (o) => {
-      const { extractNgramCues, NgramByteModel, ngramBitsPerByteOfFiles, trainNgramModel } = await import(
-        '../index.js'
-      );
+      const {
+        ExtractionInterrupted,
+        extractNgramCues,
+        NgramByteModel,
+        NgramTrainingInterrupted,
+        ngramBitsPerByteOfFiles,
+        trainNgramModel,
+      } = await import('../index.js');
+      // The first Ctrl-C stops between documents (committing the cues written so far) and exits 130; the
+      // handler is then gone, so a second one ends the process at once (the corpus keeps its last commit).
       const controller = new AbortController();
-      process.once('SIGINT', () => controller.abort());
+      process.once('SIGINT', () => {
+        console.error('\ncleangpt: stopping after this document (Ctrl-C again to quit at once)');
+        controller.abort();
+      });
       const read = {
         documentSeparator: unescapeSeparator(o.documentSeparator),
         textField: o.textField,
@@ -46,32 +56,40 @@ export function registerExtractNgram(extract: Command): void {
         progress: !o.quiet,
         signal: controller.signal,
       };
-      const started = performance.now();
-      const model =
-        o.model !== undefined
-          ? NgramByteModel.load(o.model)
-          : await trainNgramModel(o.train ?? o.input, o.order, read);
-      const seconds = ((performance.now() - started) / 1000).toFixed(1);
-      console.log(
-        `${model.order}-gram model: ${model.trainedBytes} training bytes, ${model.numContexts} contexts, ${model.numGrams} n-grams (${seconds} s)`,
-      );
-      if (o.saveModel !== undefined) {
-        model.save(o.saveModel, { overwrite: o.overwrite, producer: { train: o.train ?? o.input } });
+      try {
+        const started = performance.now();
+        const model =
+          o.model !== undefined
+            ? NgramByteModel.load(o.model)
+            : await trainNgramModel(o.train ?? o.input, o.order, read);
+        const seconds = ((performance.now() - started) / 1000).toFixed(1);
+        console.log(
+          `${model.order}-gram model: ${model.trainedBytes} training bytes, ${model.numContexts} contexts, ${model.numGrams} n-grams (${seconds} s)`,
+        );
+        if (o.saveModel !== undefined) {
+          model.save(o.saveModel, { overwrite: o.overwrite, producer: { train: o.train ?? o.input } });
+        }
+        let validBitsPerByte: number | undefined;
+        if (o.valid !== undefined) {
+          validBitsPerByte = await ngramBitsPerByteOfFiles(model, o.valid, read);
+          console.log(`validation: ${validBitsPerByte.toFixed(4)} bits per byte`);
+        }
+        const meta = await extractNgramCues(model, o.input, o.out, {
+          ...read,
+          resume: o.resume,
+          overwrite: o.overwrite,
+          producer: { train: o.model ?? o.train ?? o.input, validBitsPerByte },
+        });
+        console.log(
+          `wrote ${meta.numBytes} bytes in ${meta.numDocuments} documents with cues ${meta.cues.join(', ')} (${meta.unit}) to ${o.out}`,
+        );
+      } catch (error) {
+        if (error instanceof ExtractionInterrupted) {
+          console.error(`cleangpt: ${error.message}\n${resumeHint()}`);
+        } else if (error instanceof NgramTrainingInterrupted) {
+          console.error('cleangpt: interrupted while training the n-gram model; nothing was written');
+        } else throw error;
+        process.exitCode = 130;
       }
-      let validBitsPerByte: number | undefined;
-      if (o.valid !== undefined) {
-        validBitsPerByte = await ngramBitsPerByteOfFiles(model, o.valid, read);
-        console.log(`validation: ${validBitsPerByte.toFixed(4)} bits per byte`);
-      }
-      const meta = await extractNgramCues(model, o.input, o.out, {
-        ...read,
-        resume: o.resume,
-        overwrite: o.overwrite,
-        producer: { train: o.model ?? o.train ?? o.input, validBitsPerByte },
-      });
-      const state = meta.complete ? 'wrote' : 'interrupted after';
-      console.log(
-        `${state} ${meta.numBytes} bytes in ${meta.numDocuments} documents with cues ${meta.cues.join(', ')} (${meta.unit}) to ${o.out}`,
-      );
     });
 }

@@ -11,6 +11,7 @@ import {
   invalidUtf8Policy,
   overwriteOption,
   quietOption,
+  resumeHint,
   unescapeSeparator,
 } from './options.js';
 
@@ -74,7 +75,7 @@ export function registerExtractCommands(program: Command): void {
       });
       const meta = await extraction.catch((error: unknown) => {
         if (!(error instanceof ExtractionInterrupted)) throw error;
-        console.error(`cleangpt: ${error.message}; continue with the same command and --resume`);
+        console.error(`cleangpt: ${error.message}\n${resumeHint()}`);
         process.exitCode = 130;
         return null;
       });

@@ -13,12 +13,8 @@ import {
   overwriteOption,
   positiveNumber,
   quietOption,
+  resumeHint,
 } from './options.js';
-
-/** A word of a command line as a POSIX shell needs it (for the resume hint). */
-function shellWord(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 /** `--temperature`: finite and ≥ 0 (0 = greedy). */
 function temperature(value: string): number {
@@ -152,10 +148,9 @@ function registerTrain(program: Command): void {
         progress: o.quiet !== true,
       });
       if (interrupted) {
-        const again = process.argv.slice(2).filter((a) => a !== '--resume' && a !== '--overwrite');
         console.error(
           `cleangpt: interrupted at step ${trainer.state.step}; checkpoint in ${path.join(outDir, 'checkpoint')}\n` +
-            `resume with: cleangpt ${[...again, '--resume'].map(shellWord).join(' ')}`,
+            resumeHint(),
         );
         process.exitCode = 130;
         return;

@@ -66,3 +66,14 @@ export const tokenizerOption = (note = ''): Option =>
     '--tokenizer <nameOrDir>',
     `registered tokenizer (gpt2, byte, char, …) or saved tokenizer directory${note}`,
   );
+
+/** A word of a command line as a POSIX shell needs it (for the resume hint). */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `resume with: cleangpt …`: this process's command line with --resume instead of --overwrite. */
+export function resumeHint(): string {
+  const again = process.argv.slice(2).filter((a) => a !== '--resume' && a !== '--overwrite');
+  return `resume with: cleangpt ${[...again, '--resume'].map(shellWord).join(' ')}`;
+}

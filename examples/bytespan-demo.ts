@@ -22,7 +22,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
+  BYTE_CUE_LM_EXTRACTION,
   ByteLevelTokenizer,
+  byteCueLmConfig,
+  byteCueLmSchedule,
   type CreatedTokenizer,
   compareTokenizers,
   createByteSpanTokenizers,
@@ -31,7 +34,6 @@ import {
   evaluateOnFiles,
   extractCues,
   extractNgramCues,
-  GPTConfig,
   initBackend,
   loadTokenizer,
   ngramBitsPerByteOfFiles,
@@ -187,22 +189,11 @@ async function transformerCues(): Promise<CueSource> {
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
   const { model, final } = await trainLanguageModel({
-    config: GPTConfig.create({
-      modelType: 'Vanilla',
-      blockSize: 64,
-      nLayer: 2,
-      nHead: 4,
-      nEmbd: 96,
-      dropout: 0,
-      batchSize: 32,
-      learningRate: 3e-3,
-      weightDecay: 0.1,
-    }),
+    config: byteCueLmConfig(),
     tokenizer,
     inputs: [s0],
     outDir: path.join(outDir, 'byte-lm'),
-    maxSteps: steps,
-    warmupSteps: Math.floor(steps / 10),
+    ...byteCueLmSchedule(steps),
     evalInterval: Math.max(1, Math.floor(steps / 4)),
     evalBatches: 10,
     documentSeparator: '\n',
@@ -216,8 +207,7 @@ async function transformerCues(): Promise<CueSource> {
   const dir = path.join(outDir, 'cues-transformer');
   await extractCues(model.eval(), tokenizer, [s1], dir, {
     ...lines,
-    batchSize: 32,
-    stride: 32,
+    ...BYTE_CUE_LM_EXTRACTION,
     overwrite: true,
   });
   return { label: 'transformer', dir, bitsPerByte: bpb };

@@ -25,6 +25,7 @@ import {
   CueCorpusWriter,
   type CueName,
   documentBytes,
+  ExtractionInterrupted,
 } from '../tokenizers/bytespan/cue-corpus.js';
 import { corpusFiles, type ReadOptions, readCorpus, readOptionsOf } from '../utils/corpus.js';
 import { createProgress } from '../utils/progress.js';
@@ -48,17 +49,6 @@ export interface ExtractCuesOptions extends ReadOptions {
   progress?: boolean;
   /** Stops the extraction between documents with a commit (wire Ctrl-C to it); it then throws ExtractionInterrupted. */
   signal?: AbortSignal;
-}
-
-/** Thrown when `signal` stopped an extraction; the committed documents stay, and `resume` continues. */
-export class ExtractionInterrupted extends Error {
-  constructor(
-    readonly outDir: string,
-    readonly numDocuments: number,
-  ) {
-    super(`${outDir}: extraction interrupted after ${numDocuments} committed documents; resume continues it`);
-    this.name = 'ExtractionInterrupted';
-  }
 }
 
 /** Per-byte cue values for one kept prediction row of log-probabilities. */

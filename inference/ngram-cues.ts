@@ -12,6 +12,7 @@ import {
   type CueName,
   docStart,
   documentBytes,
+  ExtractionInterrupted,
   readCueCorpus,
 } from '../tokenizers/bytespan/cue-corpus.js';
 import { corpusFiles, type ReadOptions, readCorpus, readOptionsOf } from '../utils/corpus.js';
@@ -25,9 +26,11 @@ export interface NgramStreamOptions extends ReadOptions {
   addPrefixSpace?: boolean;
   /** Show a progress bar on stderr (default true; silent without a TTY). */
   progress?: boolean;
-  /** Stops between documents (training throws; extraction commits and returns an incomplete corpus). */
+  /** Stops between documents: training throws NgramTrainingInterrupted; extraction commits and throws ExtractionInterrupted. */
   signal?: AbortSignal;
 }
+
+const YIELD_BYTES = 1 << 16;
 
 /** The non-empty documents of `files` as bytes, with the source index of each, and a progress bar. */
 async function* documentsOf(
@@ -39,18 +42,33 @@ async function* documentsOf(
   const bar = createProgress(total, label, { enabled: options.progress, fields: ['bytesPerSec'] });
   const started = performance.now();
   let done = 0;
+  let sinceYield = 0;
   try {
     for (let f = 0; f < files.length; f++) {
       for await (const document of readCorpus([files[f]!], readOptionsOf(options))) {
         const bytes = documentBytes(document, options.addPrefixSpace ?? true);
         if (bytes.length === 0) continue;
         done += bytes.length;
+        sinceYield += bytes.length;
+        // Documents may all come from memory; let Ctrl-C (and other events) in every 64 KiB or so.
+        if (sinceYield >= YIELD_BYTES) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
         bar.update(done, { bytesPerSec: Math.round(done / ((performance.now() - started) / 1000)) });
         yield { bytes, source: f, bar, done };
       }
     }
   } finally {
     bar.stop();
+  }
+}
+
+/** Thrown when `signal` stopped training (nothing was written). */
+export class NgramTrainingInterrupted extends Error {
+  constructor() {
+    super('n-gram training interrupted');
+    this.name = 'NgramTrainingInterrupted';
   }
 }
 
@@ -64,7 +82,7 @@ export async function trainNgramModel(
   const files = await corpusFiles(inputs);
   const model = NgramByteModel.create(order);
   for await (const { bytes } of documentsOf(files, options, `${order}-gram`)) {
-    if (options.signal?.aborted) throw new Error('n-gram training interrupted');
+    if (options.signal?.aborted) throw new NgramTrainingInterrupted();
     model.addDocument(bytes);
   }
   if (model.trainedBytes === 0) {
@@ -134,6 +152,9 @@ export async function extractNgramCues(
   const commitBytes = options.commitBytes ?? 1 << 20;
   const scorer = new NgramScorer(model);
   const cue: NgramCues = { entropy: 0, surprisal: 0, space: 0, eos: 0 };
+  // One set of cue arrays reused for every document (grown for a longer one).
+  let scratch = cueNames.map(() => new Float32Array(1 << 12));
+  const values = new Map<CueName, Float32Array>();
   let documents = 0;
   let uncommitted = 0;
   for await (const { bytes, source } of documentsOf(files, options, 'n-gram cues')) {
@@ -150,10 +171,13 @@ export async function extractNgramCues(
     } else {
       if (options.signal?.aborted) {
         writer.commit();
-        return writer.meta;
+        throw new ExtractionInterrupted(outDir, writer.numDocuments);
       }
-      const values = cueNames.map(() => new Float32Array(bytes.length));
-      const [entropy, surprisal, space, eos] = values as [
+      if (scratch[0]!.length < bytes.length) {
+        const size = Math.max(bytes.length, 2 * scratch[0]!.length);
+        scratch = cueNames.map(() => new Float32Array(size));
+      }
+      const [entropy, surprisal, space, eos] = scratch as [
         Float32Array,
         Float32Array,
         Float32Array,
@@ -166,7 +190,8 @@ export async function extractNgramCues(
         space[i] = cue.space;
         eos[i] = cue.eos;
       }
-      writer.append(bytes, new Map(cueNames.map((n, c) => [n, values[c]!])), source);
+      for (const [c, name] of cueNames.entries()) values.set(name, scratch[c]!.subarray(0, bytes.length));
+      writer.append(bytes, values, source);
       uncommitted += bytes.length;
       if (uncommitted >= commitBytes) {
         writer.commit();

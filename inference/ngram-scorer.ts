@@ -104,9 +104,14 @@ export class NgramScorer {
     }
     const p = this.#p;
     const mark = this.#mark;
+    // Stamps stay below 2³¹ (the mark array is Int32): on wrap-around every old mark is cleared once.
+    if (this.#stamp === 0x7fffffff) {
+      mark.fill(0);
+      this.#stamp = 0;
+    }
     const stamp = ++this.#stamp;
-    let weight = 1; // M: product of the interpolation weights of the contexts above the current one
-    for (let j = m; j >= 1; j--) {
+    let weight = 1; // product of the interpolation weights of the contexts above the current one
+    for (let j = m; j >= 2; j--) {
       const c = chain[j]!;
       for (let k = succStart[c]!; k < succStart[c + 1]!; k++) {
         const w = succSym[k]!;
@@ -118,19 +123,24 @@ export class NgramScorer {
       }
       weight *= gamma[c]!;
     }
+    // The one-byte context last, in the same pass as the entropy over its successors S₁ (which hold every
+    // successor of the longer contexts); M = weight afterwards.
+    const above = weight;
+    weight *= gamma[c1]!;
     let entropy = 0;
     for (let k = succStart[c1]!; k < succStart[c1 + 1]!; k++) {
       const w = succSym[k]!;
-      const pw = p[w]! + weight * unigram[w]!;
+      const pw = (mark[w] === stamp ? p[w]! : 0) + above * succProb[k]! + weight * unigram[w]!;
+      mark[w] = stamp;
       p[w] = pw;
       entropy -= pw * Math.log(pw);
     }
     if (weight > 0) entropy -= weight * (this.#z1[prev]! * Math.log(weight) + this.#l1[prev]!);
-    const prob = (w: number): number => (mark[w] === stamp ? p[w]! : weight * unigram[w]!);
+    // Symbols outside S₁ were not marked: their probability is the scaled unigram.
     out.entropy = Math.max(entropy, 0);
-    out.surprisal = -Math.log(prob(symbol));
-    out.space = -Math.log(prob(0x20));
-    out.eos = -Math.log(prob(NGRAM_EOS));
+    out.surprisal = -Math.log(mark[symbol] === stamp ? p[symbol]! : weight * unigram[symbol]!);
+    out.space = -Math.log(mark[0x20] === stamp ? p[0x20]! : weight * unigram[0x20]!);
+    out.eos = -Math.log(mark[NGRAM_EOS] === stamp ? p[NGRAM_EOS]! : weight * unigram[NGRAM_EOS]!);
     this.advance(symbol);
     return out;
   }

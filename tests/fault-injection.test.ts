@@ -12,9 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ExtractionInterrupted, extractCues } from '../inference/cues.js';
+import { extractCues } from '../inference/cues.js';
 import { loadModel } from '../model/io.js';
 import { createRng } from '../model/sampling.js';
+import { ExtractionInterrupted } from '../tokenizers/bytespan/cue-corpus.js';
 import { loadTokenizer } from '../tokenizers/registry.js';
 import { readMetrics } from '../trainers/metrics-log.js';
 

@@ -1,10 +1,11 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractNgramCues, trainNgramModel } from '../inference/ngram-cues.js';
 import { NGRAM_ALPHABET, NGRAM_EOS, NgramByteModel } from '../inference/ngram-model.js';
 import { type NgramCues, NgramScorer, ngramBitsPerByte } from '../inference/ngram-scorer.js';
-import { readCueCorpus } from '../tokenizers/bytespan/cue-corpus.js';
+import { ExtractionInterrupted, readCueCorpus } from '../tokenizers/bytespan/cue-corpus.js';
 
 const utf8 = new TextEncoder();
 let tmp: string;
@@ -191,8 +192,10 @@ describe('n-gram cue extraction', () => {
         return ++seen > 2;
       },
     } as AbortSignal;
-    const partial = await extractNgramCues(model, [a, b], part, { ...opts, signal: signalAfterTwo });
-    expect(partial).toMatchObject({ numDocuments: 2, complete: false });
+    await expect(extractNgramCues(model, [a, b], part, { ...opts, signal: signalAfterTwo })).rejects.toThrow(
+      ExtractionInterrupted,
+    );
+    expect(readCueCorpus(part, []).meta).toMatchObject({ numDocuments: 2, complete: false });
     await extractNgramCues(model, [a, b], part, { ...opts, resume: true });
     for (const f of ['bytes.bin', 'entropy.f32', 'surprisal.f32', 'space.f32', 'eos.f32', 'doc-ends.f64']) {
       expect(fs.readFileSync(path.join(part, f))).toEqual(fs.readFileSync(path.join(full, f)));
@@ -200,7 +203,9 @@ describe('n-gram cue extraction', () => {
 
     const other = path.join(tmp, 'other');
     seen = 0;
-    await extractNgramCues(model, [a, b], other, { ...opts, signal: signalAfterTwo });
+    await expect(extractNgramCues(model, [a, b], other, { ...opts, signal: signalAfterTwo })).rejects.toThrow(
+      /interrupted after 2 committed documents/,
+    );
     fs.mkdirSync(path.join(tmp, 'changed'));
     const changed = write('changed/a.txt', 'the cat sat\non a different mat');
     await expect(extractNgramCues(model, [changed, b], other, { ...opts, resume: true })).rejects.toThrow(
@@ -217,3 +222,54 @@ describe('n-gram cue extraction', () => {
     await expect(trainNgramModel([bad], 0)).rejects.toThrow(/from 1 to 16/);
   });
 });
+
+test('cleangpt extract ngram: Ctrl-C commits and exits 130 with a resume command that completes the same corpus', async () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  // Enough lines that extraction is still running when the signal arrives (it is checked per document).
+  const input = path.join(tmp, 'kjv.txt');
+  fs.writeFileSync(input, fs.readFileSync(path.join(root, 'data', 'kjv.txt'), 'utf8').slice(0, 500_000));
+  const read = { documentSeparator: '\n', progress: false };
+  const model = await trainNgramModel([input], 3, read);
+  const modelDir = path.join(tmp, 'model');
+  model.save(modelDir);
+  const whole = path.join(tmp, 'whole');
+  await extractNgramCues(model, [input], whole, read);
+  const out = path.join(tmp, 'interrupted');
+  const args = ['extract', 'ngram', '--model', modelDir, '--input', input, '--out', out];
+  const run = (more: string[], interrupt: boolean) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const main = path.join(root, 'dist', 'cli', 'main.js');
+      const child = spawn(process.execPath, [
+        main,
+        ...args,
+        '--document-separator',
+        '\\n',
+        '--quiet',
+        ...more,
+      ]);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        // The model line is printed when the model is loaded, just before extraction starts.
+        if (interrupt && /-gram model:/.test(stdout)) {
+          interrupt = false;
+          child.kill('SIGINT');
+        }
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  const stopped = await run([], true);
+  expect(stopped.code).toBe(130);
+  expect(stopped.stderr).toMatch(/stopping after this document/);
+  expect(/resume with: cleangpt (.+)$/m.exec(stopped.stderr)?.[1]).toMatch(/^extract ngram .* --resume$/);
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'meta.json'), 'utf8')).complete).toBe(false);
+  const resumed = await run(['--resume'], false);
+  expect(resumed.code).toBe(0);
+  expect(resumed.stdout).toMatch(/wrote \d+ bytes/);
+  for (const file of fs.readdirSync(whole).filter((f) => f !== 'meta.json'))
+    expect(fs.readFileSync(path.join(out, file))).toEqual(fs.readFileSync(path.join(whole, file)));
+}, 60_000);

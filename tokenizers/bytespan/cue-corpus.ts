@@ -239,7 +239,20 @@ export function cueCorpusFromArrays(options: {
   };
 }
 
+/** Thrown when `signal` stopped an extraction; the committed documents stay, and `resume` continues. */
+export class ExtractionInterrupted extends Error {
+  constructor(
+    readonly outDir: string,
+    readonly numDocuments: number,
+  ) {
+    super(`${outDir}: extraction interrupted after ${numDocuments} committed documents; resume continues it`);
+    this.name = 'ExtractionInterrupted';
+  }
+}
+
 const utf8 = new TextEncoder();
+/** Bytes each output file collects before a write. */
+const STAGE_BYTES = 1 << 18;
 
 /** The bytes of one document, with the optional prefix space as every cue producer stores it. */
 export function documentBytes(pieces: Iterable<string>, addPrefixSpace: boolean): Uint8Array {
@@ -273,6 +286,8 @@ export class CueCorpusWriter {
   readonly #fds: Map<string, number> = new Map();
   /** Next write offset per file (explicit, since a reopened file's descriptor starts at 0). */
   readonly #ends: Map<string, number> = new Map();
+  /** Appended data not yet written, per file. */
+  readonly #staged: Map<string, { buffer: Uint8Array; length: number }> = new Map();
 
   /**
    * Opens `dir` for appending. With `resume` and an existing incomplete corpus whose cues, unit and
@@ -352,8 +367,33 @@ export class CueCorpusWriter {
     return this.meta.numDocuments;
   }
 
+  /**
+   * Stages `data` for file `name`: documents are often a line of text, so each file collects them in a
+   * buffer and is written in large pieces (by `#flush`, at the latest at `commit`).
+   */
   #append(name: string, data: ArrayBufferView): void {
     const view = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    let staged = this.#staged.get(name);
+    if (staged === undefined) {
+      staged = { buffer: new Uint8Array(STAGE_BYTES), length: 0 };
+      this.#staged.set(name, staged);
+    }
+    if (staged.length + view.length > staged.buffer.length) this.#flush(name);
+    if (view.length >= staged.buffer.length) this.#write(name, view);
+    else {
+      staged.buffer.set(view, staged.length);
+      staged.length += view.length;
+    }
+  }
+
+  #flush(name: string): void {
+    const staged = this.#staged.get(name);
+    if (staged === undefined || staged.length === 0) return;
+    this.#write(name, staged.buffer.subarray(0, staged.length));
+    staged.length = 0;
+  }
+
+  #write(name: string, view: Uint8Array): void {
     const fd = this.#fds.get(name)!;
     const at = this.#ends.get(name)!;
     for (let done = 0; done < view.length; )
@@ -384,6 +424,7 @@ export class CueCorpusWriter {
 
   /** Makes the appended documents durable and records them in meta.json. */
   commit(): void {
+    for (const name of this.#fds.keys()) this.#flush(name);
     for (const fd of this.#fds.values()) fs.fsyncSync(fd);
     this.#writeMeta();
   }
