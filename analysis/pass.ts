@@ -130,17 +130,22 @@ export async function feedCorpus(
 ): Promise<number> {
   const max = options.maxTexts ?? Number.POSITIVE_INFINITY;
   const numWorkers = checkWorkerCount(options.numWorkers ?? 1);
-  const feed = async (texts: AsyncIterable<string> | Iterable<string>): Promise<number> => {
-    if (numWorkers > 1) return feedParallel(acc, texts, numWorkers, max);
+  // Texts arrive in groups, so the sequential pass awaits once per group rather than once per line.
+  const feed = async (
+    groups: AsyncIterable<Iterable<string>> | Iterable<Iterable<string>>,
+  ): Promise<number> => {
+    if (numWorkers > 1) return feedParallel(acc, flatten(groups), numWorkers, max);
     let fed = 0;
-    for await (const text of texts) {
-      if (fed >= max) break;
-      acc.addText(text);
-      fed++;
+    for await (const group of groups) {
+      for (const text of group) {
+        if (fed >= max) return fed;
+        acc.addText(text);
+        fed++;
+      }
     }
     return fed;
   };
-  if ('texts' in corpus) return feed(corpus.texts);
+  if ('texts' in corpus) return feed([corpus.texts]);
   const inputs = typeof corpus.file === 'string' ? [corpus.file] : [...corpus.file];
   let bar: Progress | null = null;
   const onBytes = (done: number, total: number): void => {
@@ -156,35 +161,42 @@ export async function feedCorpus(
   }
 }
 
+async function* flatten(
+  groups: AsyncIterable<Iterable<string>> | Iterable<Iterable<string>>,
+): AsyncGenerator<string> {
+  for await (const group of groups) yield* group;
+}
+
 /**
- * The texts a pass measures in `inputs`: each document whole (documents of whitespace only skipped, as
- * the corpus reader skips them between separators), or each non-empty line without its line break.
+ * The texts a pass measures in `inputs`, in groups (in order): each document whole (documents of
+ * whitespace only skipped, as the corpus reader skips them between separators), or each non-empty line
+ * without its line break.
  */
 export async function* corpusTexts(
   inputs: readonly string[],
   options: Parameters<typeof readCorpus>[1] = {},
   unit: 'documents' | 'lines' = 'documents',
-): AsyncGenerator<string> {
+): AsyncGenerator<string[]> {
   for await (const document of readCorpus(inputs, options)) {
     if (unit === 'lines') yield* documentLines(document);
     else {
       const text = [...document].join('');
-      if (text.trim().length > 0) yield text;
+      if (text.trim().length > 0) yield [text];
     }
   }
 }
 
-/** The non-empty lines of a document (pieces cut anywhere), without `\n` or a trailing `\r`. */
-function* documentLines(document: Document): Generator<string> {
+/** The non-empty lines of a document (pieces cut anywhere), without `\n` or a trailing `\r`, per piece. */
+function* documentLines(document: Document): Generator<string[]> {
   let pending = '';
   const clean = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);
   for (const piece of document) {
     pending += piece;
     const lines = pending.split('\n');
     pending = lines.pop()!;
-    for (const line of lines) if (clean(line).length > 0) yield clean(line);
+    yield lines.map(clean).filter((line) => line.length > 0);
   }
-  if (clean(pending).length > 0) yield clean(pending);
+  if (clean(pending).length > 0) yield [clean(pending)];
 }
 
 /** A fresh evaluation context for `tokenizer` (token byte lengths cached across every corpus). */

@@ -47,8 +47,8 @@ async function namedTokenizers(opts: AnalyzeOptions, unit: 'documents' | 'lines'
     const isDirectory = fs.existsSync(spec) && fs.statSync(spec).isDirectory();
     if (tokenizer instanceof CharacterTokenizer && !isDirectory) {
       const chars = new Set<string>();
-      for await (const text of corpusTexts(opts.input, readOptions(opts), unit))
-        for (const c of text) chars.add(c);
+      for await (const group of corpusTexts(opts.input, readOptions(opts), unit))
+        for (const text of group) for (const c of text) chars.add(c);
       tokenizer.buildVocabFromTexts([[...chars].join('')]);
     }
     const base = path.basename(path.resolve(spec));
