@@ -134,6 +134,8 @@ const trickyText = fc
         '\r',
         '\u00a0',
         '\u3000',
+        '\u0085',
+        '\uFEFF',
       ),
       fc.constantFrom(
         '1',

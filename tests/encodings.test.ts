@@ -38,6 +38,11 @@ const ADVERSARIAL = [
   '<|endoftext',
   '\ud800x',
   'a\udc00 b',
+  // \s is Unicode White_Space for tiktoken: U+FEFF is punctuation ("\uFEFF#" is one cl100k token, 43372),
+  // U+0085 is whitespace (JavaScript's \s says the opposite for both).
+  '\uFEFF#',
+  'a\uFEFF#b \uFEFFx hi\uFEFF',
+  'x \u0085y a\u0085\u0085 b \u0085 \u0085x a\u0085\n',
   `${'x'.repeat(3000)} ${' '.repeat(2000)}y${'9'.repeat(1000)}`,
   // tiktoken tests/test_encoding.py
   'hello <|endoftext|>',

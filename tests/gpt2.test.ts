@@ -39,6 +39,10 @@ const ADVERSARIAL = [
   '\ud800x',
   'a\udc00 b',
   '🙂\ud83d',
+  // \s is Unicode White_Space for the peers: U+FEFF is punctuation, U+0085 is whitespace (not so in JS).
+  '\uFEFF#',
+  'a\uFEFF#b \uFEFFx hi\uFEFF',
+  'x \u0085y a\u0085\u0085 b \u0085 \u0085x a\u0085\n',
   `${'x'.repeat(5000)} ${' '.repeat(3000)}y`,
 ];
 
@@ -119,7 +123,7 @@ describe('GPT2Tokenizer', () => {
   test('save → HF tokenizers loads the same ids; save → load and .tiktoken round trips', async () => {
     const dir = path.join(tmp, 'gpt2');
     gpt2.savePretrained(dir);
-    const text = `${fs.readFileSync(CORPORA[0]!, 'utf8').slice(0, 20_000)} Über 🙂 漢字 <|endoftext|>\n\ntesting!`;
+    const text = `${fs.readFileSync(CORPORA[0]!, 'utf8').slice(0, 20_000)} Über 🙂 漢字 \uFEFF# x \u0085y <|endoftext|>\n\ntesting!`;
     const expected = gpt2.encode(text);
     const hf = HFTokenizer.fromFile(path.join(dir, 'tokenizer.json'));
     expect((await hf.encode(text)).getIds()).toEqual(expected);

@@ -71,3 +71,22 @@ test('the built-in tokenizers are assembled from the stock parts', () => {
   expect(gpt2.pipeline.preTokenizer.spec).toEqual({ type: 'gpt2' });
   expect(gpt2.pipeline.decoder).toBeInstanceOf(ByteLevelDecoder);
 });
+
+test('regex pre-tokenizers read \\s as Unicode White_Space, as tiktoken and HF do (not as JavaScript does)', () => {
+  const pieces = (pattern: string, text: string): string[] => {
+    const pre = new RegexPreTokenizer(pattern);
+    const out: string[] = [];
+    for (let i = 0; i < text.length; ) {
+      const end = pre.pieceEnd(text, i, text.length);
+      out.push(text.slice(i, end));
+      i = end;
+    }
+    return out;
+  };
+  // U+FEFF is not White_Space, U+0085 is.
+  expect(pieces(String.raw`\s+|\S+`, 'a\uFEFF\u0085 b')).toEqual(['a\uFEFF', '\u0085 ', 'b']);
+  expect(pieces(String.raw`[^\s]+|[\s]+`, '\uFEFF#\u0085')).toEqual(['\uFEFF#', '\u0085']);
+  // An escaped backslash followed by "s" is a literal backslash and "s", not whitespace.
+  expect(pieces(String.raw`\\s|.`, '\\s ')).toEqual(['\\s', ' ']);
+  expect(new RegexPreTokenizer(String.raw`\s+`).spec).toEqual({ type: 'regex', pattern: String.raw`\s+` });
+});

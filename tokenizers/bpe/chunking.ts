@@ -4,11 +4,12 @@
  * of the whole text.
  */
 
-const WHITESPACE = /\s/;
+import { WHITE_SPACE } from '../pre-tokenizers/whitespace.js';
+
 const LETTER_AT = /\p{L}/uy;
 
 function isWhitespace(text: string, i: number): boolean {
-  return WHITESPACE.test(text[i]!);
+  return WHITE_SPACE.test(text[i]!);
 }
 
 /**

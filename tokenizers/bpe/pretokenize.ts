@@ -3,12 +3,14 @@
  * encoding (merges never cross the pieces produced here).
  */
 
+import { withPeerWhitespace } from '../pre-tokenizers/whitespace.js';
+
 /** GPT-2's pattern in the compact form (identical splits to the original and to tiktoken's r50k). */
 export const GPT2_PATTERN = String.raw`'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
 
 /** A fresh global regex for the GPT-2 pattern (a new object per caller, since `lastIndex` is state). */
 export function gpt2Regex(): RegExp {
-  return new RegExp(GPT2_PATTERN, 'gu');
+  return new RegExp(withPeerWhitespace(GPT2_PATTERN), 'gu');
 }
 
 /** The pre-token pieces of `text` (no special-token handling). */

@@ -7,7 +7,9 @@
  *   '(?:[sdmt]|ll|ve|re) | ?\p{L}+ | ?\p{N}+ | ?[^\s\p{L}\p{N}]+ | \s+(?!\S) | \s+
  */
 
-/** Character classes of the pattern: \p{L}, \p{N}, \s, and everything else. */
+import { WHITE_SPACE } from '../pre-tokenizers/whitespace.js';
+
+/** Character classes of the pattern: \p{L}, \p{N}, \s (Unicode White_Space, as the peers read it), and everything else. */
 export const OTHER = 0;
 export const LETTER = 1;
 export const NUMBER = 2;
@@ -15,12 +17,11 @@ export const SPACE = 3;
 
 const LETTER_RE = /^\p{L}$/u;
 const NUMBER_RE = /^\p{N}$/u;
-const SPACE_RE = /^\s$/u;
 
 function classifyCodePoint(s: string): number {
   if (LETTER_RE.test(s)) return LETTER;
   if (NUMBER_RE.test(s)) return NUMBER;
-  if (SPACE_RE.test(s)) return SPACE;
+  if (WHITE_SPACE.test(s)) return SPACE;
   return OTHER;
 }
 

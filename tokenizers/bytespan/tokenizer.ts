@@ -1,7 +1,7 @@
 /**
  * ByteSpanTokenizer: WordPiece longest-prefix inference over GPT-2 pre-tokens (bytespan-reference.md §11)
  * for vocabularies built by the ByteSpan, global and BPE-WP trainers, with two corrections to the reference:
- * - lossless decoding (B2): `##` markers and the added prefix space are removed (decode.ts), and by default
+ * - lossless decoding (B2): `##` markers and the added prefix space are removed (decoders/wordpiece.ts), and by default
  *   the prefix space is added in front of every segment, so `decode(encode(x)) === x` for every
  *   well-formed string (the reference adds it only when the text does not already start with a space, so
  *   `"x"` and `" x"` encode alike; `prefixSpaceRule: 'hub'` keeps that rule);

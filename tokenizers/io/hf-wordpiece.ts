@@ -8,7 +8,7 @@
  * - no normalizer and `ByteLevel.add_prefix_space: true` (the reference) ⇒ HF's rule: a space unless the
  *   segment already starts with one;
  * - `max_input_chars_per_word` ⇒ the UNK length limit (NO_WORD_LIMIT, written for "none", reads as null).
- * The decoder is not read: decoding is always the lossless one of decode.ts.
+ * The decoder is not read: decoding is always the lossless one of decoders/wordpiece.ts.
  */
 import { FileError, readJsonFile } from '../../utils/fs.js';
 /** `max_input_chars_per_word` written when there is no limit (HF needs an integer; 2^53 − 1 fits usize). */

@@ -4,6 +4,7 @@
  * walks the text without building a list of strings, and it is data: `spec` saves and rebuilds it.
  */
 import { pieceEnd as gpt2PieceEnd } from '../bpe/scan.js';
+import { withPeerWhitespace } from './whitespace.js';
 
 /** The saved form of a pre-tokenizer (`pre_tokenizer` in tokenizer_config.json). */
 export type PreTokenizerSpec = { type: 'gpt2' } | { type: 'regex'; pattern: string } | { type: 'none' };
@@ -26,6 +27,7 @@ export const noPreTokenizer: PreTokenizer = { spec: { type: 'none' }, pieceEnd: 
 /**
  * Any regex pattern, matched as tiktoken and HF `Split(behavior: isolated)` do: each match is a piece, and
  * text between matches is a piece of its own (the standard patterns match everywhere, so there is none).
+ * `\s` means Unicode White_Space, as for the peers (whitespace.ts).
  * An empty match advances by one code point, so every pattern makes progress.
  */
 export class RegexPreTokenizer implements PreTokenizer {
@@ -35,8 +37,8 @@ export class RegexPreTokenizer implements PreTokenizer {
 
   constructor(pattern: string) {
     try {
-      this.#sticky = new RegExp(pattern, 'uy');
-      this.#search = new RegExp(pattern, 'ug');
+      this.#sticky = new RegExp(withPeerWhitespace(pattern), 'uy');
+      this.#search = new RegExp(withPeerWhitespace(pattern), 'ug');
     } catch (error) {
       throw new Error(
         `pre-tokenizer pattern ${JSON.stringify(pattern)} is not a valid regex: ${(error as Error).message}`,
