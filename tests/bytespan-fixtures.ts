@@ -1,9 +1,11 @@
 /** Shared fixtures of the ByteSpan tokenizer tests: data samples, a vocabulary from frequent pieces, hard strings. */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { scanPieces } from '../tokenizers/bpe/scan.js';
 import { bytesToDisplay } from '../tokenizers/byte-unicode.js';
 import { SPACE_CHAR, spanBaseVocab } from '../tokenizers/bytespan/base-vocab.js';
+import { ByteSpanTokenizer } from '../tokenizers/bytespan/tokenizer.js';
 
 export const DATA = path.join(import.meta.dirname, '..', 'data');
 export const MULTI = path.join(DATA, 'multilingual');
@@ -94,3 +96,14 @@ export const ADVERSARIAL = [
   'b'.repeat(300),
   '中'.repeat(40),
 ];
+
+/** A scratch folder and the tokenizer over VOCAB, made before a test file runs and removed after it. */
+export function tokenizerFixture(): { readonly tmp: string; readonly tok: ByteSpanTokenizer } {
+  const fixture = { tmp: '', tok: null as unknown as ByteSpanTokenizer };
+  beforeAll(() => {
+    fixture.tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bytespan-tok-'));
+    fixture.tok = new ByteSpanTokenizer({ vocab: VOCAB });
+  });
+  afterAll(() => fs.rmSync(fixture.tmp, { recursive: true, force: true }));
+  return fixture;
+}

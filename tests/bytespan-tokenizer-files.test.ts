@@ -1,6 +1,5 @@
 /** ByteSpanTokenizer files (HF tokenizer.json round trips, reference-published folders, bad files) and the BaseTokenizer API. */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Tokenizer as HFTokenizer } from 'tokenizers';
 import { BYTE_TO_CHAR } from '../tokenizers/byte-unicode.js';
@@ -9,20 +8,14 @@ import { BYTESPAN_HUB_COMPATIBLE, ByteSpanTokenizer } from '../tokenizers/bytesp
 import { NO_WORD_LIMIT } from '../tokenizers/io/index.js';
 import { loadTokenizer } from '../tokenizers/registry.js';
 
-import { ADVERSARIAL, KJV, SAMPLES, VOCAB } from './bytespan-fixtures.js';
+import { ADVERSARIAL, KJV, SAMPLES, tokenizerFixture, VOCAB } from './bytespan-fixtures.js';
 
-let tmp: string;
-let tok: ByteSpanTokenizer;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bytespan-tok-'));
-  tok = new ByteSpanTokenizer({ vocab: VOCAB });
-});
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const fixture = tokenizerFixture();
 
 describe('files: HF tokenizers round trip', () => {
   test('save → HF Tokenizer.fromFile gives identical ids; HF decode is lossless where HF can be', async () => {
-    const dir = path.join(tmp, 'saved');
-    tok.savePretrained(dir);
+    const dir = path.join(fixture.tmp, 'saved');
+    fixture.tok.savePretrained(dir);
     for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json']) {
       expect(fs.existsSync(path.join(dir, f))).toBe(true);
     }
@@ -46,7 +39,7 @@ describe('files: HF tokenizers round trip', () => {
     const hf = HFTokenizer.fromFile(path.join(dir, 'tokenizer.json'));
     // The first 100 kB of each sample keep the test fast (HF's N-API encode is the slow part).
     for (const text of [...[...SAMPLES.values(), KJV].map((s) => s.slice(0, 100_000)), ...ADVERSARIAL]) {
-      const ids = tok.encode(text);
+      const ids = fixture.tok.encode(text);
       const theirs = (await hf.encode(text)).getIds();
       if (JSON.stringify(theirs) !== JSON.stringify(ids)) {
         expect([text.slice(0, 200), theirs.slice(0, 50)]).toEqual([text.slice(0, 200), ids.slice(0, 50)]);
@@ -56,14 +49,14 @@ describe('files: HF tokenizers round trip', () => {
         expect(await hf.decode(ids, false)).toBe(text);
       }
     }
-    expect(await hf.decode(tok.encode('\n### x'), false)).toBe('\n# x');
+    expect(await hf.decode(fixture.tok.encode('\n### x'), false)).toBe('\n# x');
   });
 
   test('load → save → load is the identity; loadTokenizer dispatches on tokenizer_type', () => {
     const hub = new ByteSpanTokenizer({ vocab: VOCAB, ...BYTESPAN_HUB_COMPATIBLE, maxLength: 2048 });
-    for (const original of [tok, hub]) {
-      const a = path.join(tmp, `a-${original.prefixSpaceRule}`);
-      const b = path.join(tmp, `b-${original.prefixSpaceRule}`);
+    for (const original of [fixture.tok, hub]) {
+      const a = path.join(fixture.tmp, `a-${original.prefixSpaceRule}`);
+      const b = path.join(fixture.tmp, `b-${original.prefixSpaceRule}`);
       original.savePretrained(a);
       const loaded = loadTokenizer(a) as ByteSpanTokenizer;
       expect(loaded).toBeInstanceOf(ByteSpanTokenizer);
@@ -98,7 +91,7 @@ describe('files: HF tokenizers round trip', () => {
     const permuted = block.map((_, i) => block[(i * 37) % block.length]!);
     const vocab = [...base.slice(0, 259), ...permuted, ...VOCAB.slice(base.length)];
     const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
-    const dir = path.join(tmp, 'reference');
+    const dir = path.join(fixture.tmp, 'reference');
     fs.mkdirSync(dir);
     const byteLevel = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true };
     fs.writeFileSync(
@@ -170,7 +163,7 @@ describe('files: HF tokenizers round trip', () => {
   });
 
   test('bad files and vocabularies give clear errors', () => {
-    const bad = path.join(tmp, 'bad');
+    const bad = path.join(fixture.tmp, 'bad');
     fs.mkdirSync(bad);
     const write = (model: object, extra: object = {}) =>
       fs.writeFileSync(
@@ -189,9 +182,11 @@ describe('files: HF tokenizers round trip', () => {
     expect(() => ByteSpanTokenizer.fromPretrained(bad)).toThrow(/only "##" is supported/);
     write({ type: 'WordPiece', unk_token: 'u', vocab: { u: 0 } }, { normalizer: { type: 'Lowercase' } });
     expect(() => ByteSpanTokenizer.fromPretrained(bad)).toThrow(/normalizer .* is not supported/);
-    expect(() => ByteSpanTokenizer.fromPretrained(path.join(tmp, 'missing'))).toThrow(/does not exist/);
-    const edited = path.join(tmp, 'edited');
-    tok.savePretrained(edited);
+    expect(() => ByteSpanTokenizer.fromPretrained(path.join(fixture.tmp, 'missing'))).toThrow(
+      /does not exist/,
+    );
+    const edited = path.join(fixture.tmp, 'edited');
+    fixture.tok.savePretrained(edited);
     const configFile = path.join(edited, 'tokenizer_config.json');
     fs.writeFileSync(
       configFile,
@@ -207,19 +202,21 @@ describe('files: HF tokenizers round trip', () => {
     expect(() => new ByteSpanTokenizer({ vocab: ['a'], unkToken: '<|unk|>' })).toThrow(
       /is not in the vocabulary/,
     );
-    expect(() => tok.decode([VOCAB.length])).toThrow(/id \d+ at position 0 is outside the vocabulary/);
+    expect(() => fixture.tok.decode([VOCAB.length])).toThrow(
+      /id \d+ at position 0 is outside the vocabulary/,
+    );
   });
 });
 
 describe('BaseTokenizer API', () => {
   test('encodeBatch pads with <|padding|> (id 0); tokenize/tokenToId/idToToken agree', () => {
-    const batch = tok.encodeBatch(['In the beginning', 'God'], { padding: true });
+    const batch = fixture.tok.encodeBatch(['In the beginning', 'God'], { padding: true });
     expect(batch.inputIds[1]!.slice(-1)).toEqual([0]);
     expect(batch.attentionMask[1]!.at(-1)).toBe(0);
-    expect(batch.inputIds[0]).toEqual(tok.encode('In the beginning'));
-    for (const t of tok.tokenize('In the beginning God created'))
-      expect(tok.idToToken(tok.tokenToId(t)!)).toBe(t);
-    expect(tok.idToToken(-1)).toBeUndefined();
-    expect(BYTE_TO_CHAR.every((c) => tok.tokenToId(c) !== undefined)).toBe(true);
+    expect(batch.inputIds[0]).toEqual(fixture.tok.encode('In the beginning'));
+    for (const t of fixture.tok.tokenize('In the beginning God created'))
+      expect(fixture.tok.idToToken(fixture.tok.tokenToId(t)!)).toBe(t);
+    expect(fixture.tok.idToToken(-1)).toBeUndefined();
+    expect(BYTE_TO_CHAR.every((c) => fixture.tok.tokenToId(c) !== undefined)).toBe(true);
   });
 });

@@ -1,21 +1,12 @@
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import fc from 'fast-check';
 import { evaluateTokenizer, morphScore } from '../text-api.js';
 import { bytesToDisplay } from '../tokenizers/byte-unicode.js';
 import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from '../tokenizers/bytespan/base-vocab.js';
 import { ByteSpanTokenizer } from '../tokenizers/bytespan/tokenizer.js';
 
-import { ADVERSARIAL, KJV, SAMPLES, utf8, VOCAB } from './bytespan-fixtures.js';
+import { ADVERSARIAL, KJV, SAMPLES, tokenizerFixture, utf8, VOCAB } from './bytespan-fixtures.js';
 
-let tmp: string;
-let tok: ByteSpanTokenizer;
-beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bytespan-tok-'));
-  tok = new ByteSpanTokenizer({ vocab: VOCAB });
-});
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const fixture = tokenizerFixture();
 
 describe('WordPiece longest-prefix inference', () => {
   const small = new ByteSpanTokenizer({
@@ -67,11 +58,11 @@ describe('WordPiece longest-prefix inference', () => {
   test('a ## entry ending inside a character is read from the character it completes', () => {
     // "##" + the first two bytes of "—" starts the pre-token "##—" literally; "—" is punctuation.
     const dash = bytesToDisplay(utf8.encode('—'));
-    expect(tok.tokenize('a##—')).toEqual(['Ġa', `##${dash.slice(0, 2)}`, `##${dash.slice(2)}`]);
-    expect(tok.decode(tok.encode('a##—'))).toBe('a##—');
+    expect(fixture.tok.tokenize('a##—')).toEqual(['Ġa', `##${dash.slice(0, 2)}`, `##${dash.slice(2)}`]);
+    expect(fixture.tok.decode(fixture.tok.encode('a##—'))).toBe('a##—');
     // The same entry as a continuation inside a punctuation run.
-    expect(tok.tokenize('.—')).toEqual(['Ġ.', `##${dash.slice(0, 2)}`, `##${dash.slice(2)}`]);
-    expect(tok.decode(tok.encode('.—'))).toBe('.—');
+    expect(fixture.tok.tokenize('.—')).toEqual(['Ġ.', `##${dash.slice(0, 2)}`, `##${dash.slice(2)}`]);
+    expect(fixture.tok.decode(fixture.tok.encode('.—'))).toBe('.—');
   });
 
   test('byte fallback: missing ##k falls back to k; a byte with no token is one UNK', () => {
@@ -87,11 +78,11 @@ describe('WordPiece longest-prefix inference', () => {
 
   test('no length limit by default; maxInputCharsPerWord: 100 gives UNK above 100 bytes', () => {
     const long = 'x'.repeat(500);
-    expect(tok.encode(long)).not.toContain(tok.unkTokenId);
-    expect(tok.decode(tok.encode(long))).toBe(long);
+    expect(fixture.tok.encode(long)).not.toContain(fixture.tok.unkTokenId);
+    expect(fixture.tok.decode(fixture.tok.encode(long))).toBe(long);
     const hub = new ByteSpanTokenizer({ vocab: VOCAB, maxInputCharsPerWord: 100 });
     // " " + 99 letters = 100 bytes: segmented; " " + 100 letters = 101 bytes: one UNK.
-    expect(hub.encode('q'.repeat(99))).toEqual(tok.encode('q'.repeat(99)));
+    expect(hub.encode('q'.repeat(99))).toEqual(fixture.tok.encode('q'.repeat(99)));
     expect(hub.encode('q'.repeat(99))).not.toContain(hub.unkTokenId);
     expect(hub.encode('q'.repeat(100))).toEqual([hub.unkTokenId]);
     // Bytes, not characters: 33 CJK characters + space = 100 bytes, 34 = 103.
@@ -105,25 +96,25 @@ describe('WordPiece longest-prefix inference', () => {
 
   test('special tokens in text: recognised by default, policy as in BPETokenizer', () => {
     const text = 'x<|endoftext|>y';
-    expect(tok.tokenize(text)).toEqual(['Ġx', EOS_TOKEN, 'Ġy']);
-    const plain = tok.encode(text, { allowedSpecial: [] });
-    expect(plain).not.toContain(tok.eosTokenId);
-    expect(tok.decode(plain)).toBe(text);
-    expect(() => tok.encode(text, { allowedSpecial: [], disallowedSpecial: 'all' })).toThrow(
+    expect(fixture.tok.tokenize(text)).toEqual(['Ġx', EOS_TOKEN, 'Ġy']);
+    const plain = fixture.tok.encode(text, { allowedSpecial: [] });
+    expect(plain).not.toContain(fixture.tok.eosTokenId);
+    expect(fixture.tok.decode(plain)).toBe(text);
+    expect(() => fixture.tok.encode(text, { allowedSpecial: [], disallowedSpecial: 'all' })).toThrow(
       /disallowed special token "<\|endoftext\|>" at index 1/,
     );
-    expect(() => tok.encode(text, { allowedSpecial: ['<|nope|>'] })).toThrow(/not a special token/);
-    expect(tok.decode(tok.encode(text), { skipSpecialTokens: true })).toBe('xy');
+    expect(() => fixture.tok.encode(text, { allowedSpecial: ['<|nope|>'] })).toThrow(/not a special token/);
+    expect(fixture.tok.decode(fixture.tok.encode(text), { skipSpecialTokens: true })).toBe('xy');
   });
 });
 
 describe('lossless decoding', () => {
   test('decode(encode(x)) === x on every multilingual sample and the KJV', () => {
     for (const [name, text] of [...SAMPLES, ['kjv', KJV] as const]) {
-      const ids = tok.encode(text);
-      const back = tok.decode(ids);
+      const ids = fixture.tok.encode(text);
+      const back = fixture.tok.decode(ids);
       if (back !== text) throw new Error(`${name}: round trip differs`);
-      expect(Buffer.from(tok.decodeBytes(ids)).equals(Buffer.from(text, 'utf8'))).toBe(true);
+      expect(Buffer.from(fixture.tok.decodeBytes(ids)).equals(Buffer.from(text, 'utf8'))).toBe(true);
     }
   });
 
@@ -131,13 +122,13 @@ describe('lossless decoding', () => {
     const hub = new ByteSpanTokenizer({ vocab: VOCAB, prefixSpaceRule: 'hub' });
     const none = new ByteSpanTokenizer({ vocab: VOCAB, addPrefixSpace: false });
     for (const text of ADVERSARIAL) {
-      expect(tok.decode(tok.encode(text))).toBe(text);
+      expect(fixture.tok.decode(fixture.tok.encode(text))).toBe(text);
       expect(none.decode(none.encode(text))).toBe(text);
       if (!text.startsWith(' ') && !/<\|\w+\|> /.test(text)) expect(hub.decode(hub.encode(text))).toBe(text);
     }
     // The hub rule encodes "x" and " x" alike (the reason 'always' is the default).
     expect(hub.encode(' hello')).toEqual(hub.encode('hello'));
-    expect(tok.encode(' hello')).not.toEqual(tok.encode('hello'));
+    expect(fixture.tok.encode(' hello')).not.toEqual(fixture.tok.encode('hello'));
   });
 
   test('fast-check: every string round-trips (ill-formed UTF-16 as its well-formed form)', () => {
@@ -174,7 +165,7 @@ describe('lossless decoding', () => {
       fc.string({ unit: 'grapheme', maxLength: 40 }),
       fc.string({ unit: 'binary', maxLength: 40 }),
     );
-    const all = [tok, new ByteSpanTokenizer({ vocab: VOCAB, addPrefixSpace: false })];
+    const all = [fixture.tok, new ByteSpanTokenizer({ vocab: VOCAB, addPrefixSpace: false })];
     fc.assert(
       fc.property(text, (s) => {
         for (const t of all) {
@@ -197,8 +188,8 @@ describe('lossless decoding', () => {
 describe('byte offsets and the statistics code', () => {
   test('token spans tile the text and hold the token bytes', () => {
     for (const text of [...ADVERSARIAL, SAMPLES.get('zh.txt')!.slice(0, 3000)]) {
-      const { ids, starts, ends } = tok.encodeWithByteOffsets(text);
-      expect(ids).toEqual(tok.encode(text));
+      const { ids, starts, ends } = fixture.tok.encodeWithByteOffsets(text);
+      expect(ids).toEqual(fixture.tok.encode(text));
       const bytes = Buffer.from(text, 'utf8');
       let at = 0;
       for (let i = 0; i < ids.length; i++) {
@@ -208,7 +199,7 @@ describe('byte offsets and the statistics code', () => {
       expect(at).toBe(bytes.length);
     }
     // The added prefix space has no width: "Ġhello" covers bytes 0–5 of "hello".
-    const { starts, ends } = tok.encodeWithByteOffsets('hello');
+    const { starts, ends } = fixture.tok.encodeWithByteOffsets('hello');
     expect([starts[0], ends[ends.length - 1]]).toEqual([0, 5]);
   });
 
