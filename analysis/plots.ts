@@ -22,6 +22,10 @@ export interface Series {
   label: string;
   /** Points in x order. */
   points: ReadonlyArray<{ x: number; y: number }>;
+  /** Text drawn beside each point (same order as `points`), e.g. the model size a point measures. */
+  labels?: readonly string[];
+  /** A dashed line, for reference levels drawn beside measured series. */
+  dashed?: boolean;
 }
 
 export interface LossPoint {
@@ -255,7 +259,7 @@ export function plotCoverageCurves(
 }
 
 /** Draws text labels next to data points (chart.js has no annotation support without a plugin). */
-function pointLabels(labels: ReadonlyArray<{ x: number; y: number; text: string }>): Plugin {
+function pointLabels(labels: ReadonlyArray<{ x: number; y: number; text: string; color?: string }>): Plugin {
   return {
     id: 'cleangptPointLabels',
     afterDatasetsDraw(chart) {
@@ -264,9 +268,9 @@ function pointLabels(labels: ReadonlyArray<{ x: number; y: number; text: string 
       const yScale = scales.y!;
       ctx.save();
       ctx.font = `13px ${FONT_FAMILY}`;
-      ctx.fillStyle = '#990000';
       ctx.textBaseline = 'middle';
-      labels.forEach(({ x, y, text }, i) => {
+      labels.forEach(({ x, y, text, color }, i) => {
+        ctx.fillStyle = color ?? '#990000';
         const px = xScale.getPixelForValue(x);
         const py = yScale.getPixelForValue(y);
         const w = ctx.measureText(text).width;
@@ -369,6 +373,11 @@ export function plotLines(
   options: PlotSize & { title: string; xLabel: string; yLabel: string; logX?: boolean; logY?: boolean },
 ): Buffer {
   if (series.length === 0) throw new Error('plotLines: no series to plot');
+  for (const s of series)
+    if (s.labels !== undefined && s.labels.length !== s.points.length)
+      throw new Error(
+        `plotLines: series "${s.label}" has ${s.labels.length} labels for ${s.points.length} points`,
+      );
   const config = {
     type: 'scatter',
     data: {
@@ -378,8 +387,9 @@ export function plotLines(
         borderColor: seriesColor(i),
         backgroundColor: seriesColor(i),
         showLine: true,
-        pointRadius: s.points.length > 50 ? 0 : 3,
+        pointRadius: s.points.length > 50 || s.dashed ? 0 : 3,
         borderWidth: 2,
+        borderDash: s.dashed ? [8, 6] : [],
       })),
     },
     options: {
@@ -389,6 +399,13 @@ export function plotLines(
         y: axis(options.yLabel, { type: options.logY ? 'logarithmic' : 'linear' }),
       },
     },
+    plugins: [
+      pointLabels(
+        series.flatMap((s, k) =>
+          (s.labels ?? []).map((text, i) => ({ ...s.points[i]!, text, color: seriesColor(k) })),
+        ),
+      ),
+    ],
   } as unknown as ChartConfiguration;
   return renderChart(config, file, options);
 }

@@ -1,12 +1,17 @@
 /**
  * What a cue model must be worth for ByteSpan at CPU scale: for byte n-gram models of several orders and
- * byte-level transformers trained for several step budgets, the model's bits per byte on S2 (transformer: its first 100 × 32 windows of 64 bytes) against the
- * MorphScore and bytes/token of the combined-entropy frequency tokenizer (Comb-Freq E) built from its cues,
- * next to BPE and BPE-WP. Runs on the split that `npm run demo:bytespan` wrote (DEMO_OUT/data/s{0,1,2}.txt),
- * with the demo's transformer configuration.
+ * byte-level transformers of several step budgets, the model's bits per byte on the whole of S2 against
+ * the MorphScore and bytes/token of the combined-entropy frequency tokenizer (Comb-Freq E) built from its
+ * cues, next to BPE and BPE-WP. Runs on the split that `npm run demo:bytespan` wrote
+ * (DEMO_OUT/data/s{0,1,2}.txt), with the demo's transformer configuration.
  *
- * Prints one JSON line per cue model. Env: DEMO_OUT (default out/bytespan), BUDGET_ORDERS (default
- * 2,3,4,5,6,8), BUDGET_STEPS (default 300,1000; empty: n-gram only), BYTESPAN_SIZES (default 2048,4096).
+ * Prints one JSON line per cue model and keeps them in BUDGET_OUT/budget.jsonl, then plots them
+ * (bench/bytespan-budget-plot.ts: BUDGET_OUT/budget-<V>.png). Env: DEMO_OUT (default out/bytespan),
+ * BUDGET_OUT (default out/bytespan-budget), BUDGET_ORDERS (default 2,3,4,5,6,8), BUDGET_STEPS (transformers
+ * trained here, default 300,1000; empty: none), BUDGET_MODELS (comma-separated folders of transformers
+ * trained by bench/byte-lm-train.ts, which records their CPU time), BYTESPAN_SIZES (default 2048,4096).
+ *
+ *   node dist/bench/bytespan-budget.js --plot FILE.jsonl [--out DIR]   replots saved lines (default: beside FILE)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -24,11 +29,24 @@ import {
   extractCues,
   extractNgramCues,
   initBackend,
+  loadModel,
   loadTokenizer,
   ngramBitsPerByteOfFiles,
+  readJsonFile,
+  type TransformerModel,
   trainLanguageModel,
   trainNgramModel,
+  writeFileAtomic,
 } from '../index.js';
+import { arg } from './args.js';
+import { type BudgetLine, plotBudget, readBudgetLines } from './bytespan-budget-plot.js';
+
+if (process.argv.includes('--plot')) {
+  const input = arg('plot', '');
+  for (const file of plotBudget(readBudgetLines(input), path.resolve(arg('out', path.dirname(input)))))
+    console.log(file);
+  process.exit(0);
+}
 
 const demo = path.resolve(process.env.DEMO_OUT ?? path.join('out', 'bytespan'));
 const [s0, s1, s2] = ['s0', 's1', 's2'].map((s) => path.join(demo, 'data', `${s}.txt`)) as [
@@ -40,6 +58,17 @@ if (!fs.existsSync(s2))
   throw new Error(`${s2} not found: run npm run demo:bytespan first (DEMO_OUT=${demo})`);
 const orders = (process.env.BUDGET_ORDERS ?? '2,3,4,5,6,8').split(',').filter(Boolean).map(Number);
 const budgets = (process.env.BUDGET_STEPS ?? '300,1000').split(',').filter(Boolean).map(Number);
+const savedModels = (process.env.BUDGET_MODELS ?? '').split(',').filter(Boolean);
+const outDir = path.resolve(process.env.BUDGET_OUT ?? path.join('out', 'bytespan-budget'));
+fs.mkdirSync(outDir, { recursive: true });
+const jsonl = path.join(outDir, 'budget.jsonl');
+const written: BudgetLine[] = [];
+/** Prints `line` and rewrites the JSONL file with every line so far (an interrupted run keeps its lines). */
+function record(line: BudgetLine): void {
+  console.log(JSON.stringify(line));
+  written.push(line);
+  writeFileAtomic(jsonl, `${written.map((l) => JSON.stringify(l)).join('\n')}\n`);
+}
 const sizes = (process.env.BYTESPAN_SIZES ?? '2048,4096').split(',').map(Number);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-bytespan-budget-'));
 const lines = { documentSeparator: '\n', progress: false };
@@ -62,33 +91,47 @@ async function evaluate(
 }
 
 async function measure(
-  label: string,
+  cueModel: string,
+  family: string,
+  size: number,
   cues: string,
   bitsPerByte: number | null,
   seconds: number,
 ): Promise<void> {
   const created = await createByteSpanTokenizers({
     predictions: cues,
-    outDir: path.join(work, `tok-${label}`),
+    outDir: path.join(work, `tok-${cueModel}`),
     vocabSizes: sizes,
     cue: 'entropy',
     constraint: 'combined',
     progress: false,
   });
-  const results = await evaluate(
+  const combFreqE = await evaluate(
     created.map((t) => t.dir),
-    label,
+    cueModel,
   );
-  console.log(
-    JSON.stringify({
-      bench: 'bytespan-budget',
-      cueModel: label,
-      bitsPerByte: bitsPerByte === null ? null : +bitsPerByte.toFixed(4),
-      cueModelSeconds: +seconds.toFixed(1),
-      combFreqE: results,
-      load: os.loadavg().map((l) => +l.toFixed(2)),
-    }),
-  );
+  record({
+    bench: 'bytespan-budget',
+    cueModel,
+    family,
+    size,
+    bitsPerByte: bitsPerByte === null ? null : +bitsPerByte.toFixed(4),
+    combFreqE,
+    cueModelSeconds: +seconds.toFixed(1),
+    load: os.loadavg().map((l) => +l.toFixed(2)),
+  });
+}
+
+/** A transformer's point: bits per byte on the whole of S2, cues on S1, the tokenizers they give. */
+async function measureTransformer(model: TransformerModel, steps: number, t0: number): Promise<void> {
+  const tokenizer = new ByteLevelTokenizer();
+  const { nLayer, nEmbd } = model.config.model;
+  const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], { batchSize: 32 });
+  const cueModel = `transformer-${nLayer}x${nEmbd}-${steps}`;
+  const cues = path.join(work, `cues-${cueModel}`);
+  await extractCues(model.eval(), tokenizer, [s1], cues, { ...lines, ...BYTE_CUE_LM_EXTRACTION });
+  const family = `transformer ${nLayer}L×${nEmbd}`;
+  await measure(cueModel, family, steps, cues, onS2.bitsPerByte ?? null, (performance.now() - t0) / 1000);
 }
 
 try {
@@ -112,18 +155,17 @@ try {
           proportion: 0,
         })),
       ].map((t) => t.dir);
-      console.log(JSON.stringify({ bench: 'bytespan-budget', baselines: await evaluate(dirs, 'base') }));
+      record({ bench: 'bytespan-budget', baselines: await evaluate(dirs, 'base') });
       baselinesDone = true;
     }
-    await measure(`${order}gram`, cues, bpb, seconds);
+    await measure(`${order}gram`, 'ngram', order, cues, bpb, seconds);
   }
-  if (budgets.length > 0) await initBackend({ log: null });
+  if (budgets.length + savedModels.length > 0) await initBackend({ log: null });
   for (const steps of budgets) {
     const t0 = performance.now();
-    const tokenizer = new ByteLevelTokenizer();
     const { model } = await trainLanguageModel({
       config: byteCueLmConfig(),
-      tokenizer,
+      tokenizer: new ByteLevelTokenizer(),
       inputs: [s0],
       outDir: path.join(work, `lm-${steps}`),
       ...byteCueLmSchedule(steps),
@@ -131,11 +173,16 @@ try {
       evalBatches: 1,
       documentSeparator: '\n',
     });
-    const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], { batchSize: 32, maxBatches: 100 });
-    const cues = path.join(work, `cues-lm-${steps}`);
-    await extractCues(model.eval(), tokenizer, [s1], cues, { ...lines, ...BYTE_CUE_LM_EXTRACTION });
-    await measure(`transformer-${steps}`, cues, onS2.bitsPerByte ?? null, (performance.now() - t0) / 1000);
+    await measureTransformer(model, steps, t0);
   }
+  for (const dir of savedModels) {
+    const t0 = performance.now();
+    const stateFile = path.join(dir, 'checkpoint', 'trainer_state.json');
+    const { step } = readJsonFile(stateFile, 'trainer state') as { step?: unknown };
+    if (!Number.isInteger(step)) throw new Error(`${stateFile}: step is ${String(step)}, not an integer`);
+    await measureTransformer(loadModel(dir), step as number, t0);
+  }
+  plotBudget(written, outDir);
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }
