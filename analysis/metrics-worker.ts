@@ -15,9 +15,8 @@ export interface MetricsWorkerInit {
   metricKeys: string[];
 }
 
+/** A batch of texts; the pool tells the caller each reply's batch position, the order it merges in. */
 export interface MetricsRequest {
-  /** Position of the batch in the corpus (the caller merges in this order). */
-  index: number;
   texts: string[];
 }
 

@@ -42,26 +42,25 @@ export async function feedParallel(
     const batches = async function* (): AsyncGenerator<MetricsRequest> {
       let batch: string[] = [];
       let chars = 0;
-      let index = 0;
       for await (const text of texts) {
         if (fed >= maxTexts) break;
         batch.push(text);
         fed++;
         chars += text.length;
         if (chars >= BATCH_CHARS) {
-          yield { index: index++, texts: batch };
+          yield { texts: batch };
           batch = [];
           chars = 0;
         }
       }
-      if (batch.length > 0) yield { index, texts: batch };
+      if (batch.length > 0) yield { texts: batch };
     };
     // Batches finish in any order; each is merged once all before it are.
     const waiting = new Map<number, PassPartial>();
     let next = 0;
     try {
-      await pool.dispatch(batches(), (partial, request) => {
-        waiting.set(request.index, partial);
+      await pool.dispatch(batches(), (partial, index) => {
+        waiting.set(index, partial);
         for (let p = waiting.get(next); p !== undefined; p = waiting.get(next)) {
           acc.mergePartial(p);
           waiting.delete(next++);

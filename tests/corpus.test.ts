@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
 import { tokenizeToFile } from '../tokenizers/file-codec.js';
 import { readCorpus } from '../utils/corpus.js';
+import { readTextChunks } from '../utils/text-stream.js';
+import { firstInvalidUtf8Offset } from '../utils/utf8.js';
 
 let dir: string;
 beforeAll(() => {
@@ -60,4 +63,38 @@ test('tokenizeToFile reads through it (the policy included)', async () => {
     invalidUtf8: 'replace',
   });
   expect(result.numBytes).toBe(Buffer.byteLength('ab \ufffd cd'));
+});
+
+test('chunked decoding equals decoding the whole file, at any chunk size (BOM, bad and cut sequences)', () => {
+  // Valid characters of 1–4 bytes, a BOM, lone continuation bytes, truncated and invalid lead bytes.
+  const piece = fc.constantFrom(
+    [0x61],
+    [0x0a],
+    [0xc3, 0xa9],
+    [0xe6, 0xbc, 0xa2],
+    [0xf0, 0x9f, 0x98, 0x80],
+    [0xef, 0xbb, 0xbf],
+    [0x80],
+    [0xe6, 0xbc],
+    [0xf0, 0x9f],
+    [0xff],
+    [0xc0, 0xaf],
+  );
+  const file = path.join(dir, 'fuzz.txt');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 30 }), fc.integer({ min: 1, max: 9 }), (pieces, chunkBytes) => {
+      const bytes = Uint8Array.from(pieces.flat());
+      fs.writeFileSync(file, bytes);
+      // The whole-file decoders drop a BOM at the start only, as the reader does.
+      const replaced = new TextDecoder('utf-8').decode(bytes);
+      expect([...readTextChunks(file, chunkBytes, 'replace')].join('')).toBe(replaced);
+      const bad = firstInvalidUtf8Offset(bytes);
+      if (bad < 0) expect([...readTextChunks(file, chunkBytes)].join('')).toBe(replaced);
+      else
+        expect(() => [...readTextChunks(file, chunkBytes)]).toThrow(
+          `${file}: not valid UTF-8 (malformed sequence at byte offset ${bad})`,
+        );
+    }),
+    { numRuns: 300 },
+  );
 });

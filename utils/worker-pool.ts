@@ -115,14 +115,17 @@ export class WorkerPool<Request, Reply, Init = unknown, Progress = never> {
   /**
    * Sends each request to the worker with the fewest unanswered ones, waiting while every worker has
    * more than `maxQueued` beyond the one it works on (bounded memory for a stream of any length).
-   * `onReply` sees each reply with its request; resolves once all are answered.
+   * `onReply` sees each reply with its request's position in the stream; resolves once all are answered.
+   * A request is not kept once posted (the worker has its copy): a block of text sliced from a larger
+   * string would keep that string alive on this thread until the reply came.
    */
   async dispatch(
     requests: AsyncIterable<Request> | Iterable<Request>,
-    onReply: (reply: Reply, request: Request) => void,
+    onReply: (reply: Reply, index: number) => void,
     maxQueued = 1,
   ): Promise<void> {
     const inFlight = new Set<Promise<void>>();
+    let index = 0;
     for await (const request of requests) {
       let target: number;
       for (;;) {
@@ -131,8 +134,9 @@ export class WorkerPool<Request, Reply, Init = unknown, Progress = never> {
         if (this.pending(target) <= maxQueued) break;
         await Promise.race(inFlight);
       }
+      const at = index++;
       const answered: Promise<void> = this.request(target, request)
-        .then((reply) => onReply(reply, request))
+        .then((reply) => onReply(reply, at))
         .finally(() => inFlight.delete(answered));
       // Failures surface through the race above or the final Promise.all, never as unhandled.
       answered.catch(() => {});

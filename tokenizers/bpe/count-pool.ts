@@ -33,15 +33,21 @@ export async function countBlocks(
   onBlock?: (chars: number) => void,
 ): Promise<PieceCounter> {
   const iterator = blocks[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  const second = first.done ? first : await iterator.next();
+  // The first two blocks, read ahead to see whether there is more than one; each is let go once yielded
+  // (held to the end, they and the larger strings they were sliced from stayed alive all through counting).
+  const head: CountBlock[] = [];
+  while (head.length < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head.push(next.value);
+  }
+  const single = head.length < 2;
   const all = (async function* () {
-    if (!first.done) yield first.value;
-    if (!second.done) yield second.value;
+    for (let block = head.shift(); block !== undefined; block = head.shift()) yield block;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   })();
   // A single block is not worth starting threads for.
-  if (numWorkers <= 1 || second.done) {
+  if (numWorkers <= 1 || single) {
     const counts = new PieceCounter();
     const specialsRe = specialsRegex(specials);
     for await (const block of all) {

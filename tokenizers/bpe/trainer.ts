@@ -122,7 +122,9 @@ function corpusBlocks(
 
 /**
  * Each document cut into safe blocks (never spanning two documents); small documents travel together,
- * so a corpus of many short records makes blocks of about `blockSize` characters too.
+ * so a corpus of many short records makes blocks of at most about `blockSize` characters too. A batch
+ * goes before it would pass `blockSize`, so a large document's blocks (each just under `blockSize`) go
+ * one by one, not two to a batch (twice the text held per request, on this thread and in the workers).
  */
 async function* documentBlocks(
   documents: AsyncIterable<Iterable<string>>,
@@ -133,13 +135,13 @@ async function* documentBlocks(
   let chars = 0;
   for await (const document of documents) {
     for await (const block of safeBlocks(document, specials, blockSize)) {
-      batch.push(block);
-      chars += block.length;
-      if (chars >= blockSize) {
+      if (batch.length > 0 && chars + block.length > blockSize) {
         yield batch;
         batch = [];
         chars = 0;
       }
+      batch.push(block);
+      chars += block.length;
     }
   }
   if (batch.length > 0) yield batch;
