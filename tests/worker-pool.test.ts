@@ -3,6 +3,11 @@
  * single-thread path: pre-token counting, batch encoding and the pool's own request/reply protocol
  * (errors, order, bounded dispatch). The span pass is compared in bytespan-span-pool.test.ts.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { countBlocks } from '../tokenizers/bpe/count-pool.js';
 import type { CountInit, CountReply, CountRequest } from '../tokenizers/bpe/count-worker.js';
@@ -74,6 +79,87 @@ describe('WorkerPool protocol', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('WorkerPool: a worker that cannot start or dies is an error naming its script', () => {
+  let dir: string;
+  // Each script with the error its pool must report.
+  let cases: Array<[URL, RegExp]>;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-pool-'));
+    const script = (name: string, text: string): URL => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return pathToFileURL(path.join(dir, name));
+    };
+    const onRequest = "import { parentPort } from 'node:worker_threads';\nparentPort.on('message', () => ";
+    cases = [
+      [
+        pathToFileURL(path.join(dir, 'missing-worker.mjs')),
+        /missing-worker\.mjs worker \d failed to start: .*Cannot find module/,
+      ],
+      [
+        script('broken-worker.mjs', "throw new Error('broken at load');\n"),
+        /broken-worker\.mjs worker \d failed to start: Error: broken at load/,
+      ],
+      [
+        script('exiting-worker.mjs', `${onRequest}process.exit(7));\n`),
+        /exiting-worker\.mjs worker \d exited with code 7/,
+      ],
+      [
+        script(
+          'throwing-worker.mjs',
+          `${onRequest}setTimeout(() => { throw new Error('thrown later'); }));\n`,
+        ),
+        /throwing-worker\.mjs worker \d (failed: Error: thrown later|exited with code 1)/,
+      ],
+    ];
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('asynchronous requests reject', async () => {
+    for (const [script, expected] of cases) {
+      const pool = new WorkerPool<object, object>(script, { numWorkers: 2, init: {} });
+      try {
+        await expect(pool.request(0, {})).rejects.toThrow(expected);
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
+  test('mapSync throws instead of waiting forever (checked in a child process with a time limit)', () => {
+    // Blocked in Atomics.wait, a hanging mapSync could not be stopped by Jest's timeout.
+    const poolModule = compiledWorkerUrl(
+      new URL('../utils/worker-pool.ts', import.meta.url).href,
+      'worker-pool.js',
+    );
+    const program = `
+      import { WorkerPool } from ${JSON.stringify(poolModule.href)};
+      for (const script of ${JSON.stringify(cases.map(([url]) => url.href))}) {
+        const pool = new WorkerPool(new URL(script), { numWorkers: 2, init: {} });
+        try {
+          pool.mapSync([{}, {}, {}]);
+          console.log(JSON.stringify('no error'));
+        } catch (error) {
+          console.log(JSON.stringify(error.message));
+        }
+        await pool.close();
+      }`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', program], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(child.error).toBeUndefined();
+    expect(child.stderr).toBe('');
+    const messages = child.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string);
+    expect(messages).toHaveLength(cases.length);
+    cases.forEach(([, expected], k) => {
+      expect(messages[k]).toMatch(expected);
+    });
   });
 });
 

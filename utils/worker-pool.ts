@@ -25,16 +25,47 @@ export function checkWorkerCount(n: number): number {
   return n;
 }
 
-/** What a pool worker posts: progress while it works on a request, then the reply or the error. */
-export type PoolMessage<Reply, Progress> = { reply: Reply } | { progress: Progress } | { error: string };
+/**
+ * What a pool worker posts: progress while it works on a request, then the reply or the error; `failed`
+ * when its script could not be loaded or its thread is ending (see BOOTSTRAP).
+ */
+export type PoolMessage<Reply, Progress> =
+  | { reply: Reply }
+  | { progress: Progress }
+  | { error: string }
+  | { failed: string };
 
-/** The workerData of a pool worker (read by `serve`). */
+/** The workerData of a pool worker (read by BOOTSTRAP and `serve`). */
 export interface PoolWorkerData<Init> {
   init: Init;
   port: MessagePort;
   /** signal[0] counts the messages posted by all workers. */
   signal: Int32Array;
+  /** URL of the worker script. */
+  script: string;
 }
+
+/**
+ * Every pool worker starts here and imports its script. A script that fails to load (missing, or
+ * throwing as it runs), an uncaught exception and a thread that exits are reported through the worker's
+ * port and the shared counter like any reply (the pool keeps the first report): the Worker's 'error' and
+ * 'exit' events need this thread's event loop, which never runs while `mapSync` blocks in Atomics.wait,
+ * so without this a synchronous caller waited forever. Only import(): the code runs as CommonJS or, under
+ * an inherited --input-type=module, as an ES module.
+ */
+const BOOTSTRAP = `
+import('node:worker_threads').then(({ workerData }) => {
+  const fail = (failed) => {
+    workerData.port.postMessage({ failed });
+    Atomics.add(workerData.signal, 0, 1);
+    Atomics.notify(workerData.signal, 0);
+  };
+  const text = (error) => String((error && error.stack) || error);
+  process.on('uncaughtExceptionMonitor', (error) => fail('failed: ' + text(error)));
+  process.on('exit', (code) => fail('exited with code ' + code));
+  return import(workerData.script).catch((error) => fail('failed to start: ' + text(error)));
+});
+`;
 
 export interface WorkerPoolOptions<Init, Progress> {
   /** Default: {@link defaultWorkerCount}. */
@@ -75,8 +106,13 @@ export class WorkerPool<Request, Reply, Init = unknown, Progress = never> {
     this.#script = script.pathname.split('/').pop()!;
     for (let i = 0; i < this.size; i++) {
       const { port1, port2 } = new MessageChannel();
-      const workerData: PoolWorkerData<Init> = { init: options.init, port: port2, signal: this.#signal };
-      const worker = new Worker(script, { workerData, transferList: [port2] });
+      const workerData: PoolWorkerData<Init> = {
+        init: options.init,
+        port: port2,
+        signal: this.#signal,
+        script: script.href,
+      };
+      const worker = new Worker(BOOTSTRAP, { eval: true, workerData, transferList: [port2] });
       if (options.unref) worker.unref();
       const slot: Slot<Reply> = { worker, port: port1, waiting: [] };
       // An error outside a request (the script failed to load, or the thread died) fails what is waiting.
@@ -87,7 +123,7 @@ export class WorkerPool<Request, Reply, Init = unknown, Progress = never> {
       };
       worker.on('error', fail);
       worker.on('exit', (code) => {
-        if (slot.waiting.length > 0) fail(new Error(`${this.#script} worker exited with code ${code}`));
+        if (slot.waiting.length > 0) fail(new Error(`${this.#script} worker ${i} exited with code ${code}`));
       });
       this.#slots.push(slot);
     }
@@ -217,6 +253,10 @@ export class WorkerPool<Request, Reply, Init = unknown, Progress = never> {
       for (let m = receiveMessageOnPort(slot.port); m !== undefined; m = receiveMessageOnPort(slot.port)) {
         any = true;
         const message = m.message as PoolMessage<Reply, Progress>;
+        if ('failed' in message) {
+          this.#failure ??= new Error(`${this.#script} worker ${s} ${message.failed}`);
+          continue;
+        }
         if ('progress' in message) {
           this.#onProgress?.(s, message.progress);
           continue;
