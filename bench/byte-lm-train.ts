@@ -63,7 +63,10 @@ const { model, final, trainer, interrupted } = await trainLanguageModel({
 });
 const trainSeconds = (performance.now() - t0) / 1000;
 const trainCpuSeconds = cpu() - c0;
-const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], { batchSize: config.train.batchSize });
+const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], {
+  batchSize: config.train.batchSize,
+  documentSeparator: '\n',
+});
 fs.rmSync(path.join(outDir, 'data'), { recursive: true, force: true }); // the token file, rebuilt on demand
 const stepsDone = trainer.state.step;
 const bytesSeen = stepsDone * config.train.batchSize * config.model.blockSize;

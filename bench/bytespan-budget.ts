@@ -126,7 +126,10 @@ async function measure(
 async function measureTransformer(model: TransformerModel, steps: number, t0: number): Promise<void> {
   const tokenizer = new ByteLevelTokenizer();
   const { nLayer, nEmbd } = model.config.model;
-  const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], { batchSize: 32 });
+  const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], {
+    documentSeparator: lines.documentSeparator,
+    batchSize: 32,
+  });
   const cueModel = `transformer-${nLayer}x${nEmbd}-${steps}`;
   const cues = path.join(work, `cues-${cueModel}`);
   await extractCues(model.eval(), tokenizer, [s1], cues, { ...lines, ...BYTE_CUE_LM_EXTRACTION });

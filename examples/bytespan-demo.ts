@@ -199,7 +199,11 @@ async function transformerCues(): Promise<CueSource> {
     documentSeparator: '\n',
     signal: controller.signal,
   });
-  const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], { batchSize: 32, maxBatches: 100 });
+  const onS2 = await evaluateOnFiles(model.eval(), tokenizer, [s2], {
+    documentSeparator: lines.documentSeparator,
+    batchSize: 32,
+    maxBatches: 100,
+  });
   const bpb = onS2.bitsPerByte ?? undefined;
   console.log(
     `    transformer on ${backend}: ${final?.bitsPerByte?.toFixed(3) ?? '?'} bits per byte on S0's validation split, ${bpb?.toFixed(3) ?? '?'} on S2 (${elapsed()})`,

@@ -99,3 +99,23 @@ test('every stride scores the same tokens; a prefix by maxBatches divides by its
     /stride must be an integer in \[1, blockSize = 8\], got 9/,
   );
 });
+
+test('documentSeparator scores a file of lines as documents joined by EOS, as training reads it', async () => {
+  const lines = kjv.split('\n').slice(0, 3);
+  const file = fileOf('lines.txt', lines.join('\n'));
+  const asDocuments = await evaluateOnFiles(model, tokenizer, [file], { documentSeparator: '\n' });
+  const asFiles = await evaluateOnFiles(
+    model,
+    tokenizer,
+    lines.map((line, i) => fileOf(`line-${i}.txt`, line)),
+  );
+  expect(asDocuments).toEqual(asFiles);
+  // Bits per byte divides by the documents' bytes (the two EOS are scored but are not text); without a
+  // separator the newlines are text, scored and counted.
+  const bytes = Buffer.byteLength(lines.join(''));
+  const bits = (r: { loss: number; tokens: number }): number => (r.loss * r.tokens) / Math.LN2;
+  expect(asDocuments.bitsPerByte).toBeCloseTo(bits(asDocuments) / bytes, 6);
+  const asText = await evaluateOnFiles(model, tokenizer, [file]);
+  expect(asText.tokens).toBe(asDocuments.tokens);
+  expect(asText.bitsPerByte).toBeCloseTo(bits(asText) / (bytes + 2), 6);
+});

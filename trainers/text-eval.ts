@@ -32,6 +32,11 @@ export interface TextEvalOptions {
   stride?: number;
   /** Score only the first this many batches of windows, the start of the text (default: all of it). */
   maxBatches?: number;
+  /**
+   * Splits each file into documents at this string, joined by EOS as in training with the same separator
+   * (default: one document per file, its separators scored as text).
+   */
+  documentSeparator?: string;
 }
 
 /** One window: inputs are stream positions [start, end), its scored targets the positions (from, end]. */
@@ -185,7 +190,9 @@ export async function evaluateOnFiles(
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-eval-'));
   try {
     const file = path.join(dir, 'eval.bin');
-    const { numBytes } = await tokenizeToFile(tokenizer, files, file);
+    const { numBytes } = await tokenizeToFile(tokenizer, files, file, {
+      documentSeparator: options.documentSeparator,
+    });
     const tokens = new TokenFile(file);
     try {
       const bytes = { total: numBytes, perToken: tokenByteTable(tokenizer) };
