@@ -1,7 +1,8 @@
 /**
  * Encoding throughput (bpe-reference.md §12) for GPT-2 (default), cl100k_base or o200k_base
  * (`--encoding`): this project vs tiktoken (WASM), js-tiktoken and gpt-tokenizer on ≥ 10 MB of
- * non-repeating text, then the project's worker pool with 1 and 2 workers.
+ * non-repeating text, then the project's worker pool with 1 and 2 workers (rows as number[] and as one
+ * Int32Array).
  *
  * Every peer must produce our ids on the whole text before anything is timed. Each timed run is a fresh
  * process (`--run NAME`), implementations interleaved in rounds; single-thread runs are pinned to one
@@ -63,7 +64,13 @@ async function loadEncoder(name: string, encoding: EncodingName): Promise<Encode
 }
 
 const SINGLE = ['cleangpt', 'tiktoken-wasm', 'js-tiktoken', 'gpt-tokenizer'];
-const POOLED = ['cleangpt-workers-1', 'cleangpt-workers-2'];
+/** `encodeMany` (a number[] per document) and `encodeManyFlat` (one Int32Array), on 1 and 2 workers. */
+const POOLED = [
+  'cleangpt-workers-1',
+  'cleangpt-workers-2',
+  'cleangpt-workers-1-flat',
+  'cleangpt-workers-2-flat',
+];
 
 interface RunResult {
   name: string;
@@ -86,24 +93,22 @@ async function runOne(name: string, file: string, encoding: EncodingName): Promi
   const text = fs.readFileSync(file, 'utf8');
   const t0 = performance.now();
   if (name.startsWith('cleangpt-workers-')) {
-    const workers = Number(name.slice('cleangpt-workers-'.length));
+    const [workers, flat] = name.slice('cleangpt-workers-'.length).split('-');
     const tok = ourTokenizer(encoding);
-    const pool = tok.createWorkerPool(workers);
+    const pool = tok.createWorkerPool(Number(workers));
+    const encode = (texts: string[]): number =>
+      flat ? pool.encodeManyFlat(texts).ids.length : pool.encodeMany(texts).reduce((n, r) => n + r.length, 0);
     const docs = documents(text);
-    // Warm up on about the first 1 MB, as the single-thread runs do.
+    // Warm up on about 1 MB per worker, as the single-thread runs do on one thread.
     let warm = 0;
-    for (let chars = 0; warm < docs.length && chars < 1 << 20; warm++) chars += docs[warm]!.length;
-    pool.encodeMany(docs.slice(0, Math.max(warm, workers)));
+    for (let chars = 0; warm < docs.length && chars < Number(workers) << 20; warm++)
+      chars += docs[warm]!.length;
+    encode(docs.slice(0, warm));
     const t1 = performance.now();
-    const rows = pool.encodeMany(docs);
+    const tokens = encode(docs);
     const t2 = performance.now();
     await pool.close();
-    return result(
-      name,
-      t1 - t0,
-      t2 - t1,
-      rows.reduce((n, r) => n + r.length, 0),
-    );
+    return result(name, t1 - t0, t2 - t1, tokens);
   }
   const encode = await loadEncoder(name, encoding);
   encode(text.slice(0, 1 << 20));
@@ -238,9 +243,12 @@ async function main(): Promise<void> {
   const pool = tok.createWorkerPool(2);
   const docs = documents(text);
   const pooled = pool.encodeMany(docs);
+  const flat = pool.encodeManyFlat(docs);
   await pool.close();
   const serial = docs.map((d) => tok.encode(d));
-  const poolSame = JSON.stringify(pooled) === JSON.stringify(serial);
+  const flatRows = docs.map((_, k) => Array.from(flat.ids.subarray(flat.offsets[k], flat.offsets[k + 1])));
+  const poolSame =
+    JSON.stringify(pooled) === JSON.stringify(serial) && JSON.stringify(flatRows) === JSON.stringify(serial);
   console.log(
     JSON.stringify({ bench: 'bpe-encode', kind: 'parity', peer: 'cleangpt-workers-2', identical: poolSame }),
   );
@@ -263,7 +271,11 @@ async function main(): Promise<void> {
         bench: 'bpe-encode',
         kind: 'throughput',
         impl: name,
-        mode: name.startsWith('cleangpt-workers') ? 'batch of 1000-line documents' : 'whole text, one call',
+        mode: !name.startsWith('cleangpt-workers')
+          ? 'whole text, one call'
+          : name.endsWith('-flat')
+            ? 'batch of 1000-line documents, ids in one Int32Array'
+            : 'batch of 1000-line documents, a number[] per document',
         runs: list.length,
         mbPerSecMedian: round3(s.median),
         mbPerSecMin: round3(s.min),
@@ -285,6 +297,8 @@ async function main(): Promise<void> {
       cleangptVsJsTiktoken: ratio('cleangpt', 'js-tiktoken'),
       cleangptVsGptTokenizer: ratio('cleangpt', 'gpt-tokenizer'),
       workers2VsWorkers1: ratio('cleangpt-workers-2', 'cleangpt-workers-1'),
+      workers2VsWorkers1Flat: ratio('cleangpt-workers-2-flat', 'cleangpt-workers-1-flat'),
+      loadavg: os.loadavg(),
       targets: { cleangptVsTiktokenWasm: encoding === 'gpt2' ? 2 : 1.5, workers2VsWorkers1: 1.8 },
     }),
   );

@@ -182,7 +182,7 @@ describe('parallel paths equal the simple path', () => {
     );
   });
 
-  test('encodeMany on 2 workers equals encode, empty texts and specials at the ends included', async () => {
+  test('encodeMany and encodeManyFlat on 2 workers equal encode, empty texts and specials at the ends included', async () => {
     const trained = await trainBPE({
       input: 'the quick brown fox 中文 jumps over the lazy dog 🙂 '.repeat(20),
       vocabSize: 300,
@@ -192,9 +192,19 @@ describe('parallel paths equal the simple path', () => {
     const bpe = new BPETokenizer({ vocab: trained.vocab, merges: trained.merges, specialTokens: [EOT] });
     const pool = bpe.createWorkerPool(2);
     try {
+      // Long texts too: more ids than a worker's first reply buffer holds (it grows).
+      const text = fc.oneof(
+        pieceText,
+        fc.tuple(pieceText, fc.integer({ min: 1, max: 3000 })).map(([t, n]) => t.repeat(n)),
+      );
       fc.assert(
-        fc.property(fc.array(pieceText, { maxLength: 30 }), (texts) => {
-          expect(pool.encodeMany(texts)).toEqual(texts.map((t) => bpe.encode(t)));
+        fc.property(fc.array(text, { maxLength: 30 }), (texts) => {
+          const serial = texts.map((t) => bpe.encode(t));
+          expect(pool.encodeMany(texts)).toEqual(serial);
+          const { ids, offsets } = pool.encodeManyFlat(texts);
+          expect(offsets).toHaveLength(texts.length + 1);
+          expect(offsets[texts.length]).toBe(ids.length);
+          expect(texts.map((_, k) => Array.from(ids.subarray(offsets[k], offsets[k + 1])))).toEqual(serial);
         }),
         { numRuns: 60 },
       );

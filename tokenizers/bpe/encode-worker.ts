@@ -39,6 +39,30 @@ function setup(init: EncodeWorkerInit): EncodeState {
   };
 }
 
+/**
+ * Ids appended straight into the reply's Int32Array (grown by doubling). A JavaScript array per text,
+ * emptied and refilled, reallocated its backing store for every text: most of what the encoder
+ * allocated, and the collections that took the two workers' cores from them.
+ */
+class Int32Sink {
+  ids: Int32Array;
+  length = 0;
+
+  constructor(capacity: number) {
+    this.ids = new Int32Array(capacity);
+  }
+
+  push(id: number): number {
+    if (this.length === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.length++] = id;
+    return this.length;
+  }
+}
+
 function encodeBatch(
   { encoder, specialId, all }: EncodeState,
   texts: readonly string[],
@@ -46,32 +70,22 @@ function encodeBatch(
 ): WorkerReply {
   const specials = recognised === null ? all : specialsRegex(recognised);
   const lengths = new Int32Array(texts.length);
-  // One scratch row reused for every text, copied straight into the reply: no array per text to collect.
-  const row: number[] = [];
-  let ids = new Int32Array(
+  const out = new Int32Sink(
     Math.max(
       1024,
       texts.reduce((n, t) => n + (t.length >> 2), 0),
     ),
   );
-  let total = 0;
   texts.forEach((text, k) => {
-    row.length = 0;
+    const before = out.length;
     for (const seg of splitOnSpecials(text, specials)) {
-      if (seg.special) row.push(specialId.get(seg.text)!);
-      else encoder.encodeOrdinaryInto(seg.text, row);
+      if (seg.special) out.push(specialId.get(seg.text)!);
+      else encoder.encodeOrdinaryInto(seg.text, out);
     }
-    if (total + row.length > ids.length) {
-      const grown = new Int32Array(Math.max(ids.length * 2, total + row.length));
-      grown.set(ids.subarray(0, total));
-      ids = grown;
-    }
-    ids.set(row, total);
-    lengths[k] = row.length;
-    total += row.length;
+    lengths[k] = out.length - before;
   });
   // A view of the used part: the whole buffer is transferred, nothing is copied.
-  return { ids: ids.subarray(0, total), lengths };
+  return { ids: out.ids.subarray(0, out.length), lengths };
 }
 
 const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });

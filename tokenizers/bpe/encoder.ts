@@ -13,7 +13,7 @@
  */
 
 import type { ByteSource } from '../pipeline/decoder.js';
-import { encodePieces, type TokenModel } from '../pipeline/model.js';
+import { encodePieces, type IdSink, type TokenModel } from '../pipeline/model.js';
 import { type PreTokenizerSpec, preTokenizerFromSpec } from '../pre-tokenizers/pre-tokenizer.js';
 import { ByteTable } from './byte-table.js';
 import { hashPiece, MAX_CACHED_PIECE, PieceCache } from './piece-cache.js';
@@ -148,12 +148,12 @@ export class BPEEncoder implements TokenModel, ByteSource {
    * the pre-tokens in text[start..stop) are encoded, split as they are within the whole of `text` (the
    * streaming encoder needs the text after `stop` as look-ahead); both must be pre-token boundaries.
    */
-  encodeOrdinaryInto(text: string, out: number[], start = 0, stop = text.length): void {
+  encodeOrdinaryInto(text: string, out: IdSink, start = 0, stop = text.length): void {
     encodePieces(this, this.pieceEnd, text, out, start, stop);
   }
 
   /** The model stage: ids of the pre-token text[start, end), through the piece cache. */
-  encodePiece(text: string, start: number, end: number, out: number[]): void {
+  encodePiece(text: string, start: number, end: number, out: IdSink): void {
     const cache = this.#cache;
     const cacheable = cache !== null && end - start <= MAX_CACHED_PIECE;
     const h = cacheable ? hashPiece(text, start, end) : 0;
@@ -161,7 +161,7 @@ export class BPEEncoder implements TokenModel, ByteSource {
     const ids = this.#encodePiece(text, start, end);
     if (typeof ids === 'number') {
       out.push(ids);
-      if (cacheable) cache.add(text, start, end, h, [ids]);
+      if (cacheable) cache.add(text, start, end, h, ids);
     } else {
       for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
       if (cacheable) cache.add(text, start, end, h, ids);

@@ -6,6 +6,8 @@
  * over empty, two generations deep (a full table becomes the old one, still consulted, then dropped).
  */
 
+import type { IdSink } from '../pipeline/model.js';
+
 /** Pieces longer than this (UTF-16 units) are not cached: rare, and they would crowd the arena. */
 export const MAX_CACHED_PIECE = 64;
 
@@ -50,10 +52,19 @@ class Generation {
     }
   }
 
-  add(text: string, start: number, end: number, h: number, ids: ArrayLike<number>): void {
+  /** Adds text[start..end) (hash h) with the ids `ids[from, from + count)`. */
+  add(
+    text: string,
+    start: number,
+    end: number,
+    h: number,
+    ids: Int32Array,
+    from: number,
+    count: number,
+  ): void {
     const length = end - start;
     if (this.charsUsed + length > this.chars.length) this.chars = grow16(this.chars, this.charsUsed + length);
-    if (this.idsUsed + ids.length > this.ids.length) this.ids = grow32(this.ids, this.idsUsed + ids.length);
+    if (this.idsUsed + count > this.ids.length) this.ids = grow32(this.ids, this.idsUsed + count);
     let s = h & this.mask;
     while (this.keyStart[s]! >= 0) s = (s + 1) & this.mask;
     this.hashes[s] = h;
@@ -62,9 +73,9 @@ class Generation {
     for (let i = 0; i < length; i++) this.chars[this.charsUsed + i] = text.charCodeAt(start + i);
     this.charsUsed += length;
     this.valueStart[s] = this.idsUsed;
-    this.valueLength[s] = ids.length;
-    for (let i = 0; i < ids.length; i++) this.ids[this.idsUsed + i] = ids[i]!;
-    this.idsUsed += ids.length;
+    this.valueLength[s] = count;
+    for (let i = 0; i < count; i++) this.ids[this.idsUsed + i] = ids[from + i]!;
+    this.idsUsed += count;
     this.count++;
   }
 }
@@ -88,6 +99,9 @@ export function hashPiece(text: string, start: number, end: number): number {
   return Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
 }
 
+/** A single id as an array, for `add` (no array allocated per one-token piece). */
+const ONE = new Int32Array(1);
+
 export class PieceCache {
   readonly #capacity: number;
   #current: Generation;
@@ -102,7 +116,7 @@ export class PieceCache {
    * Appends the cached ids of text[start..end) (hash h) to `out` and returns true, or returns false when
    * the piece is not cached. A hit in the old generation is copied into the current one.
    */
-  appendTo(text: string, start: number, end: number, h: number, out: number[]): boolean {
+  appendTo(text: string, start: number, end: number, h: number, out: IdSink): boolean {
     const cur = this.#current;
     let s = cur.find(text, start, end, h);
     if (s >= 0) {
@@ -115,18 +129,35 @@ export class PieceCache {
     if (old === null) return false;
     s = old.find(text, start, end, h);
     if (s < 0) return false;
+    // Read in place (no view per hit: this runs for every piece first seen again after a roll-over).
     const v = old.valueStart[s]!;
-    const ids = old.ids.subarray(v, v + old.valueLength[s]!);
-    for (let k = 0; k < ids.length; k++) out.push(ids[k]!);
-    this.add(text, start, end, h, ids);
+    const n = old.valueLength[s]!;
+    for (let k = 0; k < n; k++) out.push(old.ids[v + k]!);
+    this.#add(text, start, end, h, old.ids, v, n);
     return true;
   }
 
-  add(text: string, start: number, end: number, h: number, ids: ArrayLike<number>): void {
+  /** Caches the ids of text[start..end) (hash h): one id, or all of `ids`. */
+  add(text: string, start: number, end: number, h: number, ids: number | Int32Array): void {
+    if (typeof ids === 'number') {
+      ONE[0] = ids;
+      this.#add(text, start, end, h, ONE, 0, 1);
+    } else this.#add(text, start, end, h, ids, 0, ids.length);
+  }
+
+  #add(
+    text: string,
+    start: number,
+    end: number,
+    h: number,
+    ids: Int32Array,
+    from: number,
+    count: number,
+  ): void {
     if (this.#current.count >= this.#capacity) {
       this.#old = this.#current;
       this.#current = new Generation(this.#capacity);
     }
-    this.#current.add(text, start, end, h, ids);
+    this.#current.add(text, start, end, h, ids, from, count);
   }
 }

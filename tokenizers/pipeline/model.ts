@@ -6,12 +6,17 @@
  * inference), Unigram (models/unigram.ts), one id per byte (models/byte.ts) and one per code point
  * (models/char.ts).
  */
+/** Where ids are appended: an array, or a typed buffer (the BPE encode workers' Int32Sink). */
+export interface IdSink {
+  push(id: number): unknown;
+}
+
 export interface TokenModel {
   /**
    * Appends the ids of the pre-token text[start, end) (non-empty) to `out`. Text is passed with bounds,
    * not sliced, so models that cache by content can hash it in place.
    */
-  encodePiece(text: string, start: number, end: number, out: number[]): void;
+  encodePiece(text: string, start: number, end: number, out: IdSink): void;
   /** The bytes id `id` stands for, or null when the model has no such id (specials are not the model's). */
   tokenBytes(id: number): Uint8Array | null;
 }
@@ -25,7 +30,7 @@ export function encodePieces(
   model: TokenModel,
   pieceEnd: (text: string, i: number, n: number) => number,
   text: string,
-  out: number[],
+  out: IdSink,
   start = 0,
   stop = text.length,
 ): void {
