@@ -43,6 +43,7 @@ import { type BudgetLine, plotBudget, readBudgetLines } from './bytespan-budget-
 
 if (process.argv.includes('--plot')) {
   const input = arg('plot', '');
+  if (input === '' || input.startsWith('--')) throw new Error('--plot needs the JSON-lines file to plot');
   for (const file of plotBudget(readBudgetLines(input), path.resolve(arg('out', path.dirname(input)))))
     console.log(file);
   process.exit(0);
