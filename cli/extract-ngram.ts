@@ -1,6 +1,13 @@
 /** `cleangpt extract ngram`: per-byte information cues from a byte n-gram model, for ByteSpan. */
 import { type Command, InvalidArgumentError } from 'commander';
-import { inputFilesOption, overwriteOption, quietOption, resumeHint, unescapeSeparator } from './options.js';
+import {
+  documentSeparatorOption,
+  inputFilesOption,
+  overwriteOption,
+  quietOption,
+  resumeHint,
+  unescapeSeparator,
+} from './options.js';
 
 function ngramOrder(value: string): number {
   const n = Number(value);
@@ -24,10 +31,7 @@ export function registerExtractNgram(extract: Command): void {
     .option('--model <dir>', 'use an n-gram model saved with --save-model instead of training one')
     .option('--save-model <dir>', 'also save the trained n-gram model here')
     .option('--valid <files...>', 'report the model’s bits per byte on these held-out files')
-    .option(
-      '--document-separator <text>',
-      'split plain-text files into documents on this string (e.g. "\\n")',
-    )
+    .addOption(documentSeparatorOption())
     .option('--text-field <name>', 'JSONL/Parquet text field')
     .option('--no-prefix-space', 'do not prepend a space to documents that lack one')
     .option('--resume', 'continue an interrupted extraction in --out')

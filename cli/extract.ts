@@ -5,6 +5,7 @@ import { registerExtractNgram } from './extract-ngram.js';
 import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import {
   backendOption,
+  documentSeparatorOption,
   inputFilesOption,
   integerAtLeast,
   invalidUtf8Option,
@@ -34,10 +35,7 @@ export function registerExtractCommands(program: Command): void {
     .option('--block-size <n>', 'window length (default: the model blockSize)', integerAtLeast(2))
     .option('--stride <n>', 'distance between windows (default blockSize / 4)', integerAtLeast(1))
     .option('--batch-size <n>', 'windows per forward pass', integerAtLeast(1), 8)
-    .option(
-      '--document-separator <text>',
-      'split plain-text files into documents on this string (e.g. "\\n")',
-    )
+    .addOption(documentSeparatorOption())
     .option('--text-field <name>', 'JSONL/Parquet text field')
     .addOption(invalidUtf8Option())
     .option('--no-prefix-space', 'do not prepend a space to documents that lack one')

@@ -6,6 +6,7 @@ import type { BaseTokenizer } from '../index.js';
 import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import {
   backendOption,
+  documentSeparatorOption,
   fraction,
   integerAtLeast,
   invalidUtf8Option,
@@ -14,6 +15,7 @@ import {
   positiveNumber,
   quietOption,
   resumeHint,
+  unescapeSeparator,
 } from './options.js';
 
 /** `--temperature`: finite and ≥ 0 (0 = greedy). */
@@ -70,6 +72,7 @@ function registerTrain(program: Command): void {
     .addOption(backendOption(' (default: best available)'))
     .addOption(threadsOption())
     .addOption(invalidUtf8Option())
+    .addOption(documentSeparatorOption())
     .option('--resume', 'continue from OUT/checkpoint')
     .addOption(
       overwriteOption('start afresh in an --out that holds a previous run (replaces only its files)'),
@@ -112,7 +115,11 @@ function registerTrain(program: Command): void {
         listTrainableTokenizers().includes(canonicalName(o.tokenizer))
       ) {
         tokenizer = await trainTokenizer(o.tokenizer, {
-          documents: () => readCorpus(o.data, { invalidUtf8: invalidUtf8Policy(o) }),
+          documents: () =>
+            readCorpus(o.data, {
+              invalidUtf8: invalidUtf8Policy(o),
+              documentSeparator: unescapeSeparator(o.documentSeparator),
+            }),
           vocabSize: o.vocabSize,
         });
       } else if (o.vocabSize !== undefined) {
@@ -142,6 +149,7 @@ function registerTrain(program: Command): void {
         gradAccum: o.gradAccum,
         seed: o.seed,
         invalidUtf8: invalidUtf8Policy(o),
+        documentSeparator: unescapeSeparator(o.documentSeparator),
         resume: o.resume === true,
         overwrite: o.overwrite === true,
         signal: controller.signal,
@@ -229,6 +237,7 @@ function registerEval(program: Command): void {
       'distance between windows; smaller gives each token more context (default: the block size)',
       integerAtLeast(1),
     )
+    .addOption(documentSeparatorOption())
     .addOption(backendOption())
     .addOption(runtimeOption())
     .addOption(threadsOption())
@@ -239,6 +248,7 @@ function registerEval(program: Command): void {
       const result = await evaluateOnFiles(model, tokenizer, o.data, {
         batchSize: o.batchSize,
         stride: o.stride,
+        documentSeparator: unescapeSeparator(o.documentSeparator),
       });
       console.log(JSON.stringify(result));
     });

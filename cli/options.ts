@@ -35,6 +35,13 @@ export function unescapeSeparator(value: string | undefined): string | undefined
   return value?.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
 }
 
+/** `--document-separator`: plain-text files split into documents (read back with unescapeSeparator). */
+export const documentSeparatorOption = (): Option =>
+  new Option(
+    '--document-separator <text>',
+    'split plain-text files into documents on this string (e.g. "\\n"); documents are joined by EOS',
+  );
+
 /** `--backend`: the TensorFlow.js backend of a command that runs a model. */
 export const backendOption = (note = ''): Option =>
   new Option('--backend <name>', `tensorflow, wasm, cpu or webgpu${note}`);

@@ -24,7 +24,7 @@ beforeAll(() => {
     'train',
     ...['--data', corpus, '--out', model, '--model', 'SASP', '--tokenizer', 'byte', '--block-size', '32'],
     ...['--n-layer', '1', '--n-head', '2', '--n-embd', '16', '--batch-size', '4', '--max-steps', '3'],
-    ...['--quiet', '--backend', 'cpu'],
+    ...['--quiet', '--backend', 'cpu', '--document-separator', String.raw`\n`],
   );
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -152,4 +152,23 @@ test('without onnxruntime-node, --runtime onnx says what to install and auto fal
   expect(JSON.parse(auto.stdout)).toEqual(
     JSON.parse(cli('eval', '--model', model, '--data', corpus, '--runtime', 'tfjs', '--backend', 'cpu')),
   );
+});
+
+test('eval --document-separator scores lines as documents joined by EOS, as one file per line does', () => {
+  const lines = fs.readFileSync(corpus, 'utf8').split('\n').filter(Boolean).slice(0, 4);
+  const joined = path.join(dir, 'lines.txt');
+  fs.writeFileSync(joined, lines.join('\n'));
+  const single = lines.map((line, i) => {
+    const file = path.join(dir, `line-${i}.txt`);
+    fs.writeFileSync(file, line);
+    return file;
+  });
+  const evaluate = (...args: string[]) =>
+    JSON.parse(cli('eval', '--model', model, '--runtime', 'tfjs', '--backend', 'cpu', '--data', ...args));
+  const separated = evaluate(joined, '--document-separator', String.raw`\n`);
+  const perFile = evaluate(...single);
+  expect(separated.tokens).toBe(perFile.tokens);
+  expect(separated.loss).toBeCloseTo(perFile.loss, 5);
+  // Without the separator the newlines are scored as text (bytes in place of EOS): another loss.
+  expect(Math.abs(evaluate(joined).loss - separated.loss)).toBeGreaterThan(1e-4);
 });
