@@ -224,6 +224,35 @@ describe('chunked and parallel counting equal the serial count', () => {
     );
   });
 
+  test('safe blocks of text streamed in pieces cut anywhere', async () => {
+    // A piece starting inside the special 'bc d': its space, one character in, is no safe cut.
+    const hidden = await countBlocks(safeBlocks(['a b', 'c d ef'], ['bc d'], 5), ['bc d'], 1);
+    expect(sorted(hidden.toMap())).toEqual(sorted(regexCounts('a bc d ef', ['bc d'])));
+    await fc.assert(
+      fc.asyncProperty(
+        fc
+          .array(fc.constantFrom('a', 'bc', ' ', ' d', '\n', '\n\n', '中文', 'x y', '1', "'s", EOT, '\t'), {
+            maxLength: 120,
+          })
+          .map((parts) => parts.join('')),
+        fc.array(fc.integer({ min: 0, max: 400 }), { maxLength: 12 }),
+        fc.integer({ min: 1, max: 30 }),
+        // 'bc d': a special with two characters before a space, which a piece may start inside.
+        fc.constantFrom(...specialsSets, ['bc d']),
+        async (text, cutAt, blockSize, specials) => {
+          const bounds = [0, ...cutAt.map((c) => c % (text.length + 1)).sort((a, b) => a - b), text.length];
+          const pieces = bounds.slice(1).map((end, k) => text.slice(bounds[k], end));
+          const blocks: string[] = [];
+          for await (const block of safeBlocks(pieces, specials, blockSize)) blocks.push(block);
+          expect(blocks.join('')).toBe(text);
+          const counts = await countBlocks(safeBlocks(pieces, specials, blockSize), specials, 1);
+          expect(sorted(counts.toMap())).toEqual(sorted(regexCounts(text, specials)));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   test('a cut never falls inside a special token', () => {
     const text = `ab x y${EOT}c d`;
     const cut = lastSafeCut(text, ['x y']);

@@ -133,7 +133,7 @@ export class PieceCache {
     const v = old.valueStart[s]!;
     const n = old.valueLength[s]!;
     for (let k = 0; k < n; k++) out.push(old.ids[v + k]!);
-    this.#add(text, start, end, h, old.ids, v, n);
+    this.#writable().add(text, start, end, h, old.ids, v, n);
     return true;
   }
 
@@ -141,23 +141,16 @@ export class PieceCache {
   add(text: string, start: number, end: number, h: number, ids: number | Int32Array): void {
     if (typeof ids === 'number') {
       ONE[0] = ids;
-      this.#add(text, start, end, h, ONE, 0, 1);
-    } else this.#add(text, start, end, h, ids, 0, ids.length);
+      this.#writable().add(text, start, end, h, ONE, 0, 1);
+    } else this.#writable().add(text, start, end, h, ids, 0, ids.length);
   }
 
-  #add(
-    text: string,
-    start: number,
-    end: number,
-    h: number,
-    ids: Int32Array,
-    from: number,
-    count: number,
-  ): void {
+  /** The generation new pieces go to; a full one becomes the old one first. */
+  #writable(): Generation {
     if (this.#current.count >= this.#capacity) {
       this.#old = this.#current;
       this.#current = new Generation(this.#capacity);
     }
-    this.#current.add(text, start, end, h, ids, from, count);
+    return this.#current;
   }
 }

@@ -66,7 +66,7 @@ export class BPEWorkerPool {
    * `encodeMany` without a JavaScript array per text: every text's ids back to back in one Int32Array,
    * text k's at `ids[offsets[k], offsets[k + 1])`. The workers' replies are copied in whole, so this
    * thread does almost no work per id (building the rows of `encodeMany`, and collecting them, costs it
-   * about a fifth of one worker's encoding time, which two workers on two cores must share with it).
+   * about a tenth of one worker's encoding time, which two workers on two cores must share with it).
    */
   encodeManyFlat(texts: readonly string[], recognised: readonly string[] | null = null): FlatIds {
     const groups = this.#groups(texts);
