@@ -147,6 +147,23 @@ describe('vocabularies without every byte', () => {
     expect(() => tok.encode('lower!')).toThrow(/no token for byte 0x21 and no unk token/);
   });
 
+  test('encode workers serve vocabularies missing bytes, with and without an unk token', async () => {
+    // A worker's warm-up text has every kind of character: it must not stop a worker that cannot encode it.
+    for (const tok of [
+      BPETokenizer.fromFiles(vocabFile, mergesFile),
+      BPETokenizer.fromFiles(vocabFile, mergesFile, [EOT], { unkToken: '<unk>' }),
+    ]) {
+      const pool = tok.createWorkerPool(1);
+      try {
+        expect(pool.encodeMany([' lower', 'newer'])).toEqual([tok.encode(' lower'), tok.encode('newer')]);
+        if (tok.encoder.encodesAnyText) expect(pool.encodeMany([' lower!'])).toEqual([tok.encode(' lower!')]);
+        else expect(() => pool.encodeMany([' lower!'])).toThrow(/no token for byte 0x21 and no unk token/);
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
   test('a merge that disagrees with the vocabulary names its line', () => {
     const bad = path.join(tmp, 'bad-merges.txt');
     fs.writeFileSync(bad, '#version: 0.2\n\u0120 l\nq r\n');

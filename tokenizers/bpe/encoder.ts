@@ -138,6 +138,11 @@ export class BPEEncoder implements TokenModel, ByteSource {
     this.#wholeTokens = data.wholePieceShortcut ? new ByteTable(data.tokenBytes, data.tokenOffsets) : null;
   }
 
+  /** False when some text cannot be encoded: a byte has no token and there is no unk token. */
+  get encodesAnyText(): boolean {
+    return !this.#bytesMissing || this.data.unkId >= 0;
+  }
+
   /** Number of ids (specials included). */
   get idCount(): number {
     return this.data.tokenOffsets.length - 1;
