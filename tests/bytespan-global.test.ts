@@ -53,7 +53,8 @@ function naiveGlobal(corpus: CueCorpus, V: number, leftShift: boolean, minFreque
     const spelling = (a: number, e: number) =>
       (ptb[a] ? '' : '##') + bytesToDisplay(bytes.subarray(a, e + 1));
     if (!first.has(spelling(lo, hi))) first.set(spelling(lo, hi), first.size);
-    if (i % every !== 0) continue;
+    // Checkpoints: every `every` visits, and the fully visited corpus after the last one.
+    if (i % every !== 0 && i !== n - 1) continue;
     const counts = new Map<string, number>();
     for (let p = 0; p < n; ) {
       if (seg[p]! < 0) {
@@ -164,6 +165,22 @@ describe('global constraint', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  test('a size reached only after the last visit is complete (fast-check counterexample, CI of 2026-12-04)', () => {
+    // Checkpoints after visits 0, 3 and 6 hold 700 entries; the final state adds "Ġ." (seen twice).
+    const corpus = globalCorpus('   .   .', new Array(8).fill(0));
+    const options = {
+      cue: 'entropy',
+      vocabSizes: [701],
+      minFrequency: 2,
+      rebuildEvery: 3,
+      leftShift: false,
+    } as const;
+    const ours = trainGlobal(corpus, options).vocabs.get(701)!;
+    expect(ours.complete).toBe(true);
+    expect(ours.tokens.slice(699)).toEqual(['ĠĠ', 'Ġ.']);
+    expect(ours.tokens).toEqual(naiveGlobal(corpus, 701, false, 2, 3));
   });
 
   test('several sizes continue from one state; bad parameters are errors', () => {

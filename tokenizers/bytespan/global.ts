@@ -13,7 +13,8 @@
  * vocabulary is the 699-entry base plus every segment type counted at least `minFrequency` times, most
  * frequent first (ties: first seen first), spelled with `##` unless it starts a pre-token. The first
  * checkpoint at which it holds ≥ V entries gives the vocabulary of size V (ids < V); larger sizes
- * continue from the same state.
+ * continue from the same state. The fully visited corpus after the last visit is a last checkpoint (no
+ * stats row), so a size reached only there is complete too.
  *
  * Counting (B6):
  * - `exact` (default): the segment types counted are exactly the current segments. Visiting m removes
