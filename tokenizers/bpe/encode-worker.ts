@@ -2,6 +2,7 @@
  * Pool worker for BPEWorkerPool (utils/pool-worker.ts): rebuilds the encoder from its plain data on the
  * first request, then encodes batches of texts or decodes batches of id rows.
  */
+import { Int32List } from '../../utils/int32-list.js';
 import { serve } from '../../utils/pool-worker.js';
 import { BPEEncoder, type EncoderData } from './encoder.js';
 import { specialsRegex, splitOnSpecials } from './pretokenize.js';
@@ -57,30 +58,6 @@ function setup(init: EncodeWorkerInit): EncodeState {
   return state;
 }
 
-/**
- * Ids appended straight into the reply's Int32Array (grown by doubling). A JavaScript array per text,
- * emptied and refilled, reallocated its backing store for every text: most of what the encoder
- * allocated, and the collections that took the two workers' cores from them.
- */
-class Int32Sink {
-  ids: Int32Array;
-  length = 0;
-
-  constructor(capacity: number) {
-    this.ids = new Int32Array(capacity);
-  }
-
-  push(id: number): number {
-    if (this.length === this.ids.length) {
-      const grown = new Int32Array(this.ids.length * 2);
-      grown.set(this.ids);
-      this.ids = grown;
-    }
-    this.ids[this.length++] = id;
-    return this.length;
-  }
-}
-
 function encodeBatch(
   { encoder, specialId, all }: EncodeState,
   texts: readonly string[],
@@ -88,7 +65,9 @@ function encodeBatch(
 ): WorkerReply {
   const specials = recognised === null ? all : specialsRegex(recognised);
   const lengths = new Int32Array(texts.length);
-  const out = new Int32Sink(
+  // Ids go straight into the reply's buffer: a JavaScript array per text, emptied and refilled,
+  // reallocated its backing store for every text (most of what the encoder allocated).
+  const out = new Int32List(
     Math.max(
       1024,
       texts.reduce((n, t) => n + (t.length >> 2), 0),
@@ -103,7 +82,7 @@ function encodeBatch(
     lengths[k] = out.length - before;
   });
   // A view of the used part: the whole buffer is transferred, nothing is copied.
-  return { ids: out.ids.subarray(0, out.length), lengths };
+  return { ids: out.values.subarray(0, out.length), lengths };
 }
 
 const utf8Replace = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });

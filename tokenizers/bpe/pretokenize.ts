@@ -8,9 +8,12 @@ import { withPeerWhitespace } from '../pre-tokenizers/whitespace.js';
 /** GPT-2's pattern in the compact form (identical splits to the original and to tiktoken's r50k). */
 export const GPT2_PATTERN = String.raw`'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
 
+/** GPT2_PATTERN as compiled, `\s` read as the peers read it. */
+const GPT2_SOURCE = withPeerWhitespace(GPT2_PATTERN);
+
 /** A fresh global regex for the GPT-2 pattern (a new object per caller, since `lastIndex` is state). */
 export function gpt2Regex(): RegExp {
-  return new RegExp(withPeerWhitespace(GPT2_PATTERN), 'gu');
+  return new RegExp(GPT2_SOURCE, 'gu');
 }
 
 /** The pre-token pieces of `text` (no special-token handling). */

@@ -19,6 +19,7 @@
  * since its plain spelling would read as a continuation token (ambiguous for WordPiece inference and
  * decoding). Such pieces stay bytes.
  */
+import { Int32List } from '../../utils/int32-list.js';
 import type { CueCorpus } from './cue-corpus.js';
 import { markPreTokenStarts } from './pretoken-starts.js';
 import { SpanTable } from './span-table.js';
@@ -66,8 +67,7 @@ export interface SpanCounts {
 
 /** Builds the unit words of one document while its pieces are emitted left to right. */
 class WordBuilder {
-  private buffer = new Int32Array(256);
-  private length = 0;
+  private readonly units = new Int32List();
   /** Next byte of the document not yet placed in a word. */
   private cursor = 0;
 
@@ -84,7 +84,7 @@ class WordBuilder {
     if (from < this.cursor) return;
     this.bytes(doc, ptb, from);
     if (ptb[from] === 1) this.flush();
-    this.push(UNIT_SPAN + c);
+    this.units.push(UNIT_SPAN + c);
     this.cursor = from + length;
   }
 
@@ -92,7 +92,7 @@ class WordBuilder {
   bytes(doc: Uint8Array, ptb: Uint8Array, to: number): void {
     for (let p = this.cursor; p < to; p++) {
       if (ptb[p] === 1) this.flush();
-      this.push(doc[p]!);
+      this.units.push(doc[p]!);
     }
     if (to > this.cursor) this.cursor = to;
   }
@@ -102,18 +102,9 @@ class WordBuilder {
     this.flush();
   }
 
-  private push(unit: number): void {
-    if (this.length === this.buffer.length) {
-      const grown = new Int32Array(this.buffer.length * 2);
-      grown.set(this.buffer);
-      this.buffer = grown;
-    }
-    this.buffer[this.length++] = unit;
-  }
-
   private flush(): void {
-    if (this.length > 0) this.words.add(this.buffer, 0, this.length);
-    this.length = 0;
+    if (this.units.length > 0) this.words.add(this.units.values, 0, this.units.length);
+    this.units.clear();
   }
 }
 

@@ -6,7 +6,7 @@
  * inference), Unigram (models/unigram.ts), one id per byte (models/byte.ts) and one per code point
  * (models/char.ts).
  */
-/** Where ids are appended: an array, or a typed buffer (the BPE encode workers' Int32Sink). */
+/** Where ids are appended: an array, or a typed list (utils/int32-list.ts, the BPE encode workers'). */
 export interface IdSink {
   push(id: number): unknown;
 }

@@ -36,9 +36,10 @@ export class RegexPreTokenizer implements PreTokenizer {
   readonly #search: RegExp;
 
   constructor(pattern: string) {
+    const source = withPeerWhitespace(pattern);
     try {
-      this.#sticky = new RegExp(withPeerWhitespace(pattern), 'uy');
-      this.#search = new RegExp(withPeerWhitespace(pattern), 'ug');
+      this.#sticky = new RegExp(source, 'uy');
+      this.#search = new RegExp(source, 'ug');
     } catch (error) {
       throw new Error(
         `pre-tokenizer pattern ${JSON.stringify(pattern)} is not a valid regex: ${(error as Error).message}`,
