@@ -36,6 +36,7 @@ export {
   plotMetricBars,
   plotTokenDistribution,
   renderChart,
+  type Series,
 } from './analysis/plots.js';
 export { listMetrics, registeredMetrics, registerMetric, unregisterMetric } from './analysis/registry.js';
 export {

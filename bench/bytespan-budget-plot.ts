@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { plotLines } from '../index.js';
+import { plotLines, type Series } from '../index.js';
 
 /** A Comb-Freq E or baseline tokenizer's scores on S2. */
 export interface BudgetScore {
@@ -61,17 +61,11 @@ export function readBudgetLines(file: string): BudgetLine[] {
   return lines;
 }
 
-/** A chart series (as `plotLines` draws it): points labelled with their model size, baselines dashed. */
-export interface BudgetSeries {
-  label: string;
-  points: Array<{ x: number; y: number }>;
-  /** The model size beside each point; none on the baselines. */
-  labels?: string[];
-  dashed: boolean;
-}
-
-/** The chart's series for vocabulary size `vocabSize`: one per cue-model family, then BPE-WP and BPE. */
-export function budgetSeries(lines: readonly BudgetLine[], vocabSize: number): BudgetSeries[] {
+/**
+ * The chart's series for vocabulary size `vocabSize`: one per cue-model family, its points labelled with
+ * the model size, then BPE-WP and BPE dashed.
+ */
+export function budgetSeries(lines: readonly BudgetLine[], vocabSize: number): Series[] {
   const families = new Map<string, Array<{ x: number; y: number; size: number }>>();
   let baselines: Record<string, BudgetScore> = {};
   for (const line of lines) {
@@ -85,7 +79,7 @@ export function budgetSeries(lines: readonly BudgetLine[], vocabSize: number): B
     points.push({ x: line.bitsPerByte, y: morph, size: line.size });
     families.set(line.family, points);
   }
-  const series = [...families].map(([family, points]): BudgetSeries => {
+  const series = [...families].map(([family, points]): Series => {
     points.sort((a, b) => a.x - b.x);
     const ngram = family === 'ngram';
     return {
