@@ -121,7 +121,10 @@ export class WorkerPool<Request, Reply, Init = unknown, Progress = never> {
         Atomics.add(this.#signal, 0, 1);
         Atomics.notify(this.#signal, 0);
       };
-      worker.on('error', fail);
+      // The 'error' event can arrive before the bootstrap's port report: name the script here too.
+      worker.on('error', (error) =>
+        fail(new Error(`${this.#script} worker ${i} failed: ${error.stack ?? error}`, { cause: error })),
+      );
       worker.on('exit', (code) => {
         if (slot.waiting.length > 0) fail(new Error(`${this.#script} worker ${i} exited with code ${code}`));
       });
