@@ -2,7 +2,8 @@
  * Encoding throughput (bpe-reference.md §12) for GPT-2 (default), cl100k_base or o200k_base
  * (`--encoding`): this project vs tiktoken (WASM), js-tiktoken and gpt-tokenizer on ≥ 10 MB of
  * non-repeating text, then the project's worker pool with 1 and 2 workers (rows as number[] and as one
- * Int32Array).
+ * Int32Array), timed on a fresh pool and again once the pool has settled. The machine's own ceiling for two
+ * workers is measured alongside: two single-call encoders, one per core, sharing nothing.
  *
  * Every peer must produce our ids on the whole text before anything is timed. Each timed run is a fresh
  * process (`--run NAME`), implementations interleaved in rounds; single-thread runs are pinned to one
@@ -10,12 +11,13 @@
  *
  *   npm run bench:bpe-encode -- [--mb 10] [--rounds 5] [--encoding gpt2|cl100k_base|o200k_base]
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
 import { createTokenizer } from '../tokenizers/registry.js';
 import { buildBenchCorpus } from './corpus.js';
@@ -80,6 +82,36 @@ interface RunResult {
   maxRssMB: number;
 }
 
+/**
+ * Settled pools: a pool of 1 and one of 2 workers in one process, each having encoded the whole text once
+ * (piece caches full, JIT settled: a long-lived pool encoding a corpus in many batches), then timed in
+ * alternating passes so that the machine's drift falls on both alike.
+ */
+const SETTLED_PASSES = 5;
+const SETTLED = 'cleangpt-settled-pools-flat';
+
+/** Each pass's milliseconds: with 1 worker, then with 2. */
+interface SettledPools {
+  ms: [number[], number[]];
+}
+
+async function runSettledPools(file: string, encoding: EncodingName): Promise<SettledPools> {
+  const docs = documents(fs.readFileSync(file, 'utf8'));
+  const tok = ourTokenizer(encoding);
+  const pools = [tok.createWorkerPool(1), tok.createWorkerPool(2)];
+  for (const pool of pools) pool.encodeManyFlat(docs);
+  const ms: [number[], number[]] = [[], []];
+  for (let p = 0; p < SETTLED_PASSES; p++) {
+    pools.forEach((pool, k) => {
+      const start = performance.now();
+      pool.encodeManyFlat(docs);
+      ms[k]!.push(performance.now() - start);
+    });
+  }
+  await Promise.all(pools.map((pool) => pool.close()));
+  return { ms };
+}
+
 /** Documents for the worker pool: groups of 1000 lines. */
 function documents(text: string): string[] {
   const lines = text.split(/(?<=\n)/);
@@ -122,15 +154,29 @@ function result(name: string, loadMs: number, encodeMs: number, tokens: number):
   return { name, loadMs, encodeMs, tokens, maxRssMB: process.resourceUsage().maxRSS / 1024 };
 }
 
-/** Spawns a fresh process for one run; pinned to CPU 0 when `pin` and taskset exist. */
-function spawnRun(name: string, file: string, encoding: EncodingName, pin: boolean): RunResult {
+/** Runs `name` in a fresh process; pinned to CPU `core` when it is a number and taskset exists. */
+async function spawnRun<Result = RunResult>(
+  name: string,
+  file: string,
+  encoding: EncodingName,
+  core: number | null,
+): Promise<Result> {
   const args = [HERE, '--run', name, '--file', file, '--encoding', encoding];
-  const useTaskset = pin && hasTaskset();
-  const child = useTaskset
-    ? spawnSync('taskset', ['-c', '0', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 })
-    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (child.status !== 0) throw new Error(`run ${name} failed: ${child.stderr}`);
-  return JSON.parse(child.stdout.trim().split('\n').pop()!) as RunResult;
+  const [command, commandArgs] =
+    core !== null && hasTaskset()
+      ? ['taskset', ['-c', String(core), process.execPath, ...args]]
+      : [process.execPath, args];
+  try {
+    const { stdout } = await promisify(execFile)(command, commandArgs, {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as Result;
+  } catch (error) {
+    throw new Error(`run ${name} failed: ${(error as { stderr?: string }).stderr ?? error}`, {
+      cause: error,
+    });
+  }
 }
 
 let tasksetAvailable: boolean | null = null;
@@ -171,6 +217,12 @@ function benchText(mb: number): { file: string; bytes: number; sha256: string; s
   };
 }
 
+/** Median and range of per-round ratios. */
+function summary(values: number[]): { median: number; min: number; max: number } {
+  const s = stats(values);
+  return { median: round3(s.median), min: round3(s.min), max: round3(s.max) };
+}
+
 function stats(values: number[]): { median: number; min: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -192,7 +244,10 @@ async function main(): Promise<void> {
   }
   const run = arg('--run');
   if (run !== undefined) {
-    console.log(JSON.stringify(await runOne(run, arg('--file')!, encoding)));
+    const file = arg('--file')!;
+    const result =
+      run === SETTLED ? await runSettledPools(file, encoding) : await runOne(run, file, encoding);
+    console.log(JSON.stringify(result));
     return;
   }
   const mb = Number(arg('--mb') ?? 10);
@@ -255,16 +310,26 @@ async function main(): Promise<void> {
   if (!poolSame) throw new Error('worker pool ids differ from serial encoding: no timing');
 
   const runs = new Map<string, RunResult[]>();
+  const add = (name: string, result: RunResult): void => {
+    runs.set(name, [...(runs.get(name) ?? []), result]);
+  };
+  const settledSpeedups: number[] = [];
+  const pairSpeedups: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    for (const name of SINGLE)
-      runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, encoding, true)]);
-    for (const name of POOLED)
-      runs.set(name, [...(runs.get(name) ?? []), spawnRun(name, input.file, encoding, false)]);
+    for (const name of SINGLE) add(name, await spawnRun(name, input.file, encoding, 0));
+    for (const name of POOLED) add(name, await spawnRun(name, input.file, encoding, null));
+    const { ms } = await spawnRun<SettledPools>(SETTLED, input.file, encoding, null);
+    settledSpeedups.push(stats(ms[0]!).median / stats(ms[1]!).median);
+    // What two cores give two copies of the single-call encoder that share nothing (one process pinned to
+    // each core, started together) against one copy run just before: the ceiling, on this machine, for
+    // any split of the work over two workers.
+    const alone = (await spawnRun('cleangpt', input.file, encoding, 0)).encodeMs;
+    const pair = await Promise.all([0, 1].map((core) => spawnRun('cleangpt', input.file, encoding, core)));
+    pairSpeedups.push((2 * alone) / Math.max(...pair.map((x) => x.encodeMs)));
   }
   const mbps = new Map<string, number>();
   for (const [name, list] of runs) {
-    const rates = list.map((x) => input.bytes / 1e6 / (x.encodeMs / 1000));
-    const s = stats(rates);
+    const s = stats(list.map((x) => input.bytes / 1e6 / (x.encodeMs / 1000)));
     mbps.set(name, s.median);
     console.log(
       JSON.stringify({
@@ -298,6 +363,8 @@ async function main(): Promise<void> {
       cleangptVsGptTokenizer: ratio('cleangpt', 'gpt-tokenizer'),
       workers2VsWorkers1: ratio('cleangpt-workers-2', 'cleangpt-workers-1'),
       workers2VsWorkers1Flat: ratio('cleangpt-workers-2-flat', 'cleangpt-workers-1-flat'),
+      workers2VsWorkers1FlatSettled: summary(settledSpeedups),
+      independentPairVsOne: summary(pairSpeedups),
       loadavg: os.loadavg(),
       targets: { cleangptVsTiktokenWasm: encoding === 'gpt2' ? 2 : 1.5, workers2VsWorkers1: 1.8 },
     }),
