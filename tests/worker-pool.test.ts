@@ -128,6 +128,25 @@ describe('WorkerPool: a worker that cannot start or dies is an error naming its 
     }
   });
 
+  test("the Worker's own 'error' event names the script too (it can come before the bootstrap's report)", async () => {
+    // The pool's port closed first, so only the 'error' event can report the exception (CI once saw the bare
+    // message when the event won the race against the report).
+    const script = path.join(dir, 'port-closing-worker.mjs');
+    fs.writeFileSync(
+      script,
+      "import { parentPort, workerData } from 'node:worker_threads';\n" +
+        "parentPort.on('message', () => { workerData.port.close(); setTimeout(() => { throw new Error('after the port closed'); }); });\n",
+    );
+    const pool = new WorkerPool<object, object>(pathToFileURL(script), { numWorkers: 1, init: {} });
+    try {
+      await expect(pool.request(0, {})).rejects.toThrow(
+        /port-closing-worker\.mjs worker 0 failed: Error: after the port closed/,
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('mapSync throws instead of waiting forever (checked in a child process with a time limit)', () => {
     // Blocked in Atomics.wait, a hanging mapSync could not be stopped by Jest's timeout.
     const poolModule = compiledWorkerUrl(
