@@ -14,11 +14,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Tokenizer as HFTokenizer } from 'tokenizers';
-import { scanPieces } from '../tokenizers/bpe/scan.js';
 import { bytesToDisplay } from '../tokenizers/byte-unicode.js';
 import { spanBaseVocab } from '../tokenizers/bytespan/base-vocab.js';
 import { ByteSpanTokenizer } from '../tokenizers/bytespan/tokenizer.js';
 import { GPT2Tokenizer } from '../tokenizers/gpt2.js';
+import { scanPieces } from '../tokenizers/pre-tokenizers/gpt2-scan.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { Tokenizer as HFTokenizer } from 'tokenizers';
 import { LONG_PIECE } from '../tokenizers/bpe/encoder.js';
-import { pretokenize } from '../tokenizers/bpe/pretokenize.js';
-import { scanPieces } from '../tokenizers/bpe/scan.js';
 import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
+import { pretokenize } from '../tokenizers/pre-tokenizers/gpt2-pattern.js';
+import { scanPieces } from '../tokenizers/pre-tokenizers/gpt2-scan.js';
 import { loadTokenizer } from '../tokenizers/registry.js';
 
 const DATA = path.join(import.meta.dirname, '..', 'data');

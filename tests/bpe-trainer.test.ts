@@ -5,9 +5,10 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { lastSafeCut, safeBlocks } from '../tokenizers/bpe/chunking.js';
 import { countBlocks } from '../tokenizers/bpe/count-pool.js';
-import { pretokenize, specialsRegex, splitOnSpecials } from '../tokenizers/bpe/pretokenize.js';
 import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
 import { type TrainBPEOptions, trainBPE } from '../tokenizers/bpe/trainer.js';
+import { specialsRegex, splitOnSpecials } from '../tokenizers/pipeline/split-specials.js';
+import { pretokenize } from '../tokenizers/pre-tokenizers/gpt2-pattern.js';
 
 const KJV = fs.readFileSync(new URL('../data/kjv.txt', import.meta.url), 'utf8');
 const EOT = '<|endoftext|>';

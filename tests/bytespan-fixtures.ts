@@ -2,10 +2,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scanPieces } from '../tokenizers/bpe/scan.js';
 import { bytesToDisplay } from '../tokenizers/byte-unicode.js';
 import { SPACE_CHAR, spanBaseVocab } from '../tokenizers/bytespan/base-vocab.js';
 import { ByteSpanTokenizer } from '../tokenizers/bytespan/tokenizer.js';
+import { scanPieces } from '../tokenizers/pre-tokenizers/gpt2-scan.js';
 
 export const DATA = path.join(import.meta.dirname, '..', 'data');
 export const MULTI = path.join(DATA, 'multilingual');

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import fc from 'fast-check';
-import { pretokenize } from '../tokenizers/bpe/pretokenize.js';
 import { type CueCorpus, cueCorpusFromArrays } from '../tokenizers/bytespan/cue-corpus.js';
 import { tokenizerFolder, tokenizerName } from '../tokenizers/bytespan/naming.js';
 import { cuePercentile } from '../tokenizers/bytespan/percentile.js';
@@ -13,6 +12,7 @@ import {
   seedQuota,
 } from '../tokenizers/bytespan/selection.js';
 import { type Constraint, countSpans } from '../tokenizers/bytespan/spans.js';
+import { pretokenize } from '../tokenizers/pre-tokenizers/gpt2-pattern.js';
 
 const enc = new TextEncoder();
 
@@ -42,7 +42,7 @@ function spans(
   ]);
 }
 
-/** Pre-token starts by the regex definition (pretokenize.ts), from each piece's UTF-8 length. */
+/** Pre-token starts by the regex definition (pre-tokenizers/gpt2-pattern.ts), from each piece's UTF-8 length. */
 function regexStarts(text: string): number[] {
   const starts: number[] = [];
   let at = 0;

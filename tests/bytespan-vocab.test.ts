@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
-import { pretokenize } from '../tokenizers/bpe/pretokenize.js';
 import { bytesToDisplay } from '../tokenizers/byte-unicode.js';
 import { spanBaseVocab } from '../tokenizers/bytespan/base-vocab.js';
 import { continueWithBPE } from '../tokenizers/bytespan/continuation.js';
 import { type CueCorpus, cueCorpusFromArrays } from '../tokenizers/bytespan/cue-corpus.js';
 import { type ByteSpanOptions, trainByteSpan } from '../tokenizers/bytespan/span-trainer.js';
 import { type Constraint, countSpans } from '../tokenizers/bytespan/spans.js';
+import { pretokenize } from '../tokenizers/pre-tokenizers/gpt2-pattern.js';
 
 const enc = new TextEncoder();
 const BASE = spanBaseVocab();

@@ -2,7 +2,7 @@
  * The tiktoken-style policy for special tokens found in input text: which ones are recognised as
  * specials, and which ones are an error (BPETokenizer's and ByteSpanTokenizer's `encode`).
  */
-import { specialsRegex } from './bpe/pretokenize.js';
+import { specialsRegex } from './pipeline/split-specials.js';
 
 export interface SpecialTokenPolicy {
   /**

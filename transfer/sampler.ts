@@ -10,8 +10,8 @@
  * Whitespace-run tokens are not added (the project's tokenizers have none). Seeded and deterministic.
  */
 import type { SeededRandom } from '../model/random.js';
-import { pieceEnd } from '../tokenizers/bpe/scan.js';
 import { bytesToDisplay } from '../tokenizers/byte-unicode.js';
+import { pieceEnd } from '../tokenizers/pre-tokenizers/gpt2-scan.js';
 import { UnigramTokenizer } from '../tokenizers/unigram/tokenizer.js';
 
 const utf8 = new TextEncoder();

@@ -10,7 +10,7 @@
  *
  * The reference's UNK count is always 0 (it compares an id with a string, B7), so it has no mode here.
  */
-import { scanPieces } from '../../tokenizers/bpe/scan.js';
+import { scanPieces } from '../../tokenizers/pre-tokenizers/gpt2-scan.js';
 import type { TokenizedText } from '../alignment.js';
 import type { Metric, MetricContext } from '../metric.js';
 

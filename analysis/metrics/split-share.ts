@@ -3,7 +3,7 @@
  * matched by byte offsets. A text whose tokens' bytes do not add up to its own (a lossy tokenizer, e.g.
  * `<unk>`) has its words matched by tokenizing each word on its own.
  */
-import { scanPieces } from '../../tokenizers/bpe/scan.js';
+import { scanPieces } from '../../tokenizers/pre-tokenizers/gpt2-scan.js';
 import type { Metric } from '../metric.js';
 
 export interface SplitState {

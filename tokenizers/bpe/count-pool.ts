@@ -6,9 +6,9 @@
 
 import { WorkerPool } from '../../utils/worker-pool.js';
 import { compiledWorkerUrl } from '../../utils/worker-url.js';
+import { specialsRegex } from '../pipeline/split-specials.js';
 import { countPretokens, PieceCounter } from './count-pretokens.js';
 import type { CountInit, CountReply, CountRequest } from './count-worker.js';
-import { specialsRegex } from './pretokenize.js';
 
 /**
  * A unit of counting: one text, or several texts counted independently (a pre-token never spans two;

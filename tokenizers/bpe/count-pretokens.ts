@@ -2,12 +2,12 @@
  * Counting pre-tokens, the dominant cost of BPE training. One routine serves the serial path and every
  * counting worker, so both give the same counts.
  *
- * Pieces are found with the GPT-2 scanner (scan.ts, the regex's exact equivalent) and tallied in an
+ * Pieces are found with the GPT-2 scanner (pre-tokenizers/gpt2-scan.ts, the regex's exact equivalent) and tallied in an
  * ArenaTable (../arena-table.ts) hashed straight from the text's code units: no string is allocated per
  * piece, and the distinct pieces live in one UTF-16 arena that workers hand back as transferable buffers.
  */
 import { ArenaTable, type ArenaTableData, FNV_OFFSET, FNV_PRIME } from '../arena-table.js';
-import { pieceEnd } from './scan.js';
+import { pieceEnd } from '../pre-tokenizers/gpt2-scan.js';
 
 /** The counter's contents as plain typed arrays (what a worker posts back). */
 export type PieceCountsData = ArenaTableData<Uint16Array>;

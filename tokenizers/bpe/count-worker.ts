@@ -5,8 +5,8 @@
  * counts as transferable typed arrays and starts over empty.
  */
 import { serve } from '../../utils/pool-worker.js';
+import { specialsRegex } from '../pipeline/split-specials.js';
 import { countPretokens, PieceCounter, type PieceCountsData } from './count-pretokens.js';
-import { specialsRegex } from './pretokenize.js';
 
 export interface CountInit {
   specials: string[];

@@ -4,8 +4,8 @@
  */
 import { Int32List } from '../../utils/int32-list.js';
 import { serve } from '../../utils/pool-worker.js';
+import { specialsRegex, splitOnSpecials } from '../pipeline/split-specials.js';
 import { BPEEncoder, type EncoderData } from './encoder.js';
-import { specialsRegex, splitOnSpecials } from './pretokenize.js';
 
 export interface EncodeWorkerInit {
   data: EncoderData;

@@ -1,6 +1,6 @@
 /**
  * Per-byte pre-token boundaries (spec §5): `ptb[i] = 1` iff byte i is the first byte of a GPT-2
- * pre-token of its document. A document is decoded to text and split by the GPT-2 scanner (scan.ts, the
+ * pre-token of its document. A document is decoded to text and split by the GPT-2 scanner (pre-tokenizers/gpt2-scan.ts, the
  * regex's exact equivalent); byte offsets come from the UTF-8 length of each piece. No prefix space is
  * added: a cue corpus already holds whatever its producer wrote.
  *
@@ -10,7 +10,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { utf8Length } from '../../utils/utf8.js';
-import { pieceEnd } from '../bpe/scan.js';
+import { pieceEnd } from '../pre-tokenizers/gpt2-scan.js';
 
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 

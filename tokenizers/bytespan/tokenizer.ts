@@ -18,8 +18,6 @@ import * as path from 'node:path';
 import { FileError, writeJsonAtomic } from '../../utils/fs.js';
 import { utf8Length } from '../../utils/utf8.js';
 import { BaseTokenizer, type EncodeOptions, type SpecialTokenName } from '../base.js';
-import { splitOnSpecials } from '../bpe/pretokenize.js';
-import { pieceEnd } from '../bpe/scan.js';
 import { displayToBytes } from '../byte-unicode.js';
 import { ByteSpanDecoder } from '../decoders/wordpiece.js';
 import {
@@ -39,6 +37,8 @@ import { isContinuationEntry } from '../models/wordpiece-matcher.js';
 import { offsetsFromEnds, type TokenOffsets } from '../offsets.js';
 import { AddedTokens } from '../pipeline/added-tokens.js';
 import { TokenizerPipeline } from '../pipeline/pipeline.js';
+import { splitOnSpecials } from '../pipeline/split-specials.js';
+import { pieceEnd } from '../pre-tokenizers/gpt2-scan.js';
 import { gpt2PreTokenizer } from '../pre-tokenizers/pre-tokenizer.js';
 import type { SpecialTokenPolicy } from '../special-policy.js';
 import { EOS_TOKEN, PAD_TOKEN, spanBaseVocab, UNK_TOKEN } from './base-vocab.js';

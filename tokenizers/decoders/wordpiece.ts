@@ -6,7 +6,7 @@
  * One entry can stand for two texts. As in HF WordPiece, the first piece of a pre-token is matched
  * literally against every entry, so a pre-token that begins with `##` (`###` at the start of a Markdown
  * line) can be encoded by the entry `###` that elsewhere means "continue with `#`". Which reading the
- * encoder used follows from the GPT-2 pre-tokenizer (tokenizers/bpe/scan.ts): inside a pre-token every
+ * encoder used follows from the GPT-2 pre-tokenizer (tokenizers/pre-tokenizers/gpt2-scan.ts): inside a pre-token every
  * character has the class of its neighbours, so
  * - the literal reading `##X` is possible only when X begins with a punctuation-class character (not a
  *   letter, number or whitespace) and a pre-token starts here: at a segment start, or after a letter,
@@ -14,9 +14,15 @@
  * - the continuation reading is possible only when no pre-token starts here.
  * Exactly one of the two holds for any encoder output, so decoding picks it from the previous character.
  */
-import { SPACE as GPT2_WHITESPACE, codePointClass as gpt2Class, LETTER, NUMBER } from '../bpe/scan.js';
+
 import { isContinuationEntry } from '../models/wordpiece-matcher.js';
 import type { Decoder } from '../pipeline/decoder.js';
+import {
+  SPACE as GPT2_WHITESPACE,
+  codePointClass as gpt2Class,
+  LETTER,
+  NUMBER,
+} from '../pre-tokenizers/gpt2-scan.js';
 
 const SPACE_BYTE = 0x20;
 

@@ -4,8 +4,9 @@
  * — become their ids and are never seen by the model; the stretches of text between them go on to the
  * normalizer, pre-tokenizer and model. One implementation for every tokenizer built from parts.
  */
-import { specialsRegex, splitOnSpecials } from '../bpe/pretokenize.js';
+
 import { type SpecialTokenPolicy, specialsForPolicy } from '../special-policy.js';
+import { specialsRegex, splitOnSpecials } from './split-specials.js';
 
 const utf8 = new TextEncoder();
 

@@ -3,7 +3,7 @@
  * encodes independently (BPE merges never cross a piece). A pre-tokenizer is a scanner, so the encoder
  * walks the text without building a list of strings, and it is data: `spec` saves and rebuilds it.
  */
-import { pieceEnd as gpt2PieceEnd } from '../bpe/scan.js';
+import { pieceEnd as gpt2PieceEnd } from './gpt2-scan.js';
 import { withPeerWhitespace } from './whitespace.js';
 
 /** The saved form of a pre-tokenizer (`pre_tokenizer` in tokenizer_config.json). */

@@ -11,8 +11,9 @@
  *      remain, and rounds repeat until the vocabulary is within 10% of the target, which the highest
  *      scores then fill exactly.
  */
-import { pieceEnd } from '../bpe/scan.js';
+
 import { bytesToDisplay } from '../byte-unicode.js';
+import { pieceEnd } from '../pre-tokenizers/gpt2-scan.js';
 import { UnigramError, UnigramModel } from './model.js';
 import { UnigramTokenizer } from './tokenizer.js';
 

@@ -1,25 +1,7 @@
 /**
- * GPT-2 pre-tokenization and special-token splitting: the single source of the regex for training and
- * encoding (merges never cross the pieces produced here).
+ * Special-token splitting: text cut at each occurrence of a special token, longest first, before the
+ * pre-tokenizer sees the ordinary text between them.
  */
-
-import { withPeerWhitespace } from '../pre-tokenizers/whitespace.js';
-
-/** GPT-2's pattern in the compact form (identical splits to the original and to tiktoken's r50k). */
-export const GPT2_PATTERN = String.raw`'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`;
-
-/** GPT2_PATTERN as compiled, `\s` read as the peers read it. */
-const GPT2_SOURCE = withPeerWhitespace(GPT2_PATTERN);
-
-/** A fresh global regex for the GPT-2 pattern (a new object per caller, since `lastIndex` is state). */
-export function gpt2Regex(): RegExp {
-  return new RegExp(GPT2_SOURCE, 'gu');
-}
-
-/** The pre-token pieces of `text` (no special-token handling). */
-export function pretokenize(text: string, regex: RegExp = gpt2Regex()): string[] {
-  return text.match(regex) ?? [];
-}
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,5 +1,5 @@
 /**
- * A hand-written scanner with exactly the splits of GPT2_PATTERN (pretokenize.ts), used by the encoder
+ * A hand-written scanner with exactly the splits of GPT2_PATTERN (gpt2-pattern.ts), used by the encoder
  * because the regex dominates encoding time. tests/bpe-encoder.test.ts ("pre-tokenizer scanner") checks it against the regex on
  * arbitrary Unicode; the regex stays the definition.
  *
@@ -7,7 +7,7 @@
  *   '(?:[sdmt]|ll|ve|re) | ?\p{L}+ | ?\p{N}+ | ?[^\s\p{L}\p{N}]+ | \s+(?!\S) | \s+
  */
 
-import { WHITE_SPACE } from '../pre-tokenizers/whitespace.js';
+import { WHITE_SPACE } from './whitespace.js';
 
 /** Character classes of the pattern: \p{L}, \p{N}, \s (Unicode White_Space, as the peers read it), and everything else. */
 export const OTHER = 0;
