@@ -57,7 +57,7 @@ export function checkDisallowed(text: string, policy: ResolvedPolicy): void {
   if (found) {
     throw new Error(
       `text contains the disallowed special token ${JSON.stringify(found[0])} at index ${found.index}; ` +
-        'pass it in allowedSpecial to encode it as a special, or leave disallowedSpecial unset to encode it as text',
+        'pass it in allowedSpecial to encode it as a special, or disallowedSpecial: [] to encode it as ordinary text',
     );
   }
 }
