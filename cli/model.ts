@@ -33,6 +33,34 @@ function minP(value: string): number {
   return x;
 }
 
+/** The flags that set a step-based run, which the simple trainer's epoch loop does not read. */
+const STEP_FLAGS: Record<string, string> = {
+  maxSteps: '--max-steps',
+  evalInterval: '--eval-interval',
+  warmupSteps: '--warmup-steps',
+  schedule: '--schedule',
+  gradAccum: '--grad-accum',
+};
+
+/**
+ * Refuses flags the chosen trainer would ignore: the simple trainer runs whole epochs at a constant rate,
+ * the advanced one a number of steps (a plugin receives both, so both are allowed).
+ */
+function checkTrainerFlags(
+  trainer: string,
+  epochs: number | undefined,
+  given: (key: string) => boolean,
+): void {
+  if (trainer === 'simple') {
+    const ignored = Object.keys(STEP_FLAGS).filter(given);
+    if (ignored.length > 0)
+      throw new Error(
+        `${ignored.map((k) => STEP_FLAGS[k]).join(', ')}: not read by --trainer simple, which runs whole epochs at a constant rate (--epochs)`,
+      );
+  } else if (trainer === 'advanced' && epochs !== undefined)
+    throw new Error('--epochs: not read by --trainer advanced, which runs --max-steps');
+}
+
 function registerTrain(program: Command): void {
   program
     .command('train')
@@ -52,10 +80,14 @@ function registerTrain(program: Command): void {
     )
     .option(
       '--tokenizer <name|dir>',
-      'char, byte, bpe, gpt2, cl100k_base, o200k_base, or a saved tokenizer directory; trainable types (char, bpe) are trained on --data',
+      'char, byte, bpe, gpt2, cl100k_base, o200k_base, bytespan, unigram, or a saved tokenizer directory; trainable types (char, bpe, bytespan, unigram, registered ones) are trained on --data',
       'byte',
     )
-    .option('--vocab-size <n>', 'vocabulary size of a tokenizer trained on --data (bpe)', integerAtLeast(1))
+    .option(
+      '--vocab-size <n>',
+      'vocabulary size of a tokenizer trained on --data (bpe, bytespan, unigram)',
+      integerAtLeast(1),
+    )
     .option('--config <file>', 'GPTConfig JSON (camelCase or snake_case keys); flags override it')
     .option('--block-size <n>', 'context length', integerAtLeast(1))
     .option('--n-layer <n>', 'layers', integerAtLeast(1))
@@ -63,7 +95,12 @@ function registerTrain(program: Command): void {
     .option('--n-embd <n>', 'width', integerAtLeast(1))
     .option('--batch-size <n>', 'sequences per micro-batch', integerAtLeast(1))
     .option('--lr <x>', 'peak learning rate', positiveNumber)
-    .option('--max-steps <n>', 'optimizer steps', integerAtLeast(1), 1000)
+    .option('--max-steps <n>', 'optimizer steps (step-based trainers)', integerAtLeast(1), 1000)
+    .option(
+      '--epochs <n>',
+      "--trainer simple: whole passes over the data (default: --config's numEpochs, else 5)",
+      integerAtLeast(1),
+    )
     .option('--eval-interval <n>', 'evaluate every N steps', integerAtLeast(1))
     .option('--warmup-steps <n>', 'linear warm-up steps', integerAtLeast(0))
     .option('--schedule <name>', 'constant, cosine or wsd', 'cosine')
@@ -78,7 +115,8 @@ function registerTrain(program: Command): void {
       overwriteOption('start afresh in an --out that holds a previous run (replaces only its files)'),
     )
     .addOption(quietOption('no progress bars'))
-    .action(async (o) => {
+    .action(async (o, command: Command) => {
+      checkTrainerFlags(o.trainer, o.epochs, (key) => command.getOptionValueSource(key) === 'cli');
       const {
         GPTConfig,
         initBackend,
@@ -103,6 +141,7 @@ function registerTrain(program: Command): void {
           nEmbd: o.nEmbd,
           batchSize: o.batchSize,
           learningRate: o.lr,
+          numEpochs: o.epochs,
         },
         o.config ?? 'command-line config',
       );

@@ -118,6 +118,34 @@ describe('cleangpt train / generate / eval', () => {
     expect(config).toMatchObject({ tokenizer_type: 'bytespan', vocab_size: 800 });
   });
 
+  test('--trainer simple runs --epochs whole epochs; flags the chosen trainer would not read are refused', () => {
+    const tiny = path.join(dir, 'tiny.txt');
+    fs.writeFileSync(tiny, fs.readFileSync(corpus, 'utf8').slice(0, 3000));
+    const simpleOut = path.join(dir, 'simple');
+    const args = ['--data', tiny, '--out', simpleOut, '--tokenizer', 'byte', '--block-size', '16'];
+    const model = ['--n-layer', '1', '--n-head', '2', '--n-embd', '16', '--batch-size', '4', '--quiet'];
+    cli('train', ...args, ...model, '--backend', 'cpu', '--trainer', 'simple', '--epochs', '2');
+    const entries = fs.readdirSync(simpleOut);
+    expect(entries.filter((e) => e.startsWith('checkpoint_epoch_')).sort()).toEqual([
+      'checkpoint_epoch_1',
+      'checkpoint_epoch_2',
+    ]);
+    expect(entries).toContain('model.safetensors');
+    expect(() => cli('train', ...args, ...model, '--trainer', 'simple', '--max-steps', '2')).toThrow(
+      /--max-steps: not read by --trainer simple, which runs whole epochs/,
+    );
+    expect(() => cli('train', ...args, ...model, '--trainer', 'simple', '--schedule', 'wsd')).toThrow(
+      /--schedule: not read by --trainer simple/,
+    );
+    expect(() => cli('train', ...args, ...model, '--epochs', '1')).toThrow(
+      /--epochs: not read by --trainer advanced, which runs --max-steps/,
+    );
+    const fresh = args.map((a) => (a === simpleOut ? path.join(dir, 'unknown-trainer') : a));
+    expect(() => cli('train', ...fresh, ...model, '--backend', 'cpu', '--trainer', 'nope')).toThrow(
+      /unknown trainer "nope"; registered: simple, advanced/,
+    );
+  });
+
   test('a missing data file is reported before training', () => {
     expect(() =>
       cli(
