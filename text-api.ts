@@ -192,6 +192,7 @@ export {
   registerTokenizer,
   resolveTokenizer,
   type TokenizerClass,
+  type TokenizerTrainingInput,
   trainTokenizer,
   unregisterTokenizer,
 } from './tokenizers/registry.js';

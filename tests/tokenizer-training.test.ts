@@ -41,6 +41,17 @@ test('bpe: the same merges as trainBPE on the documents joined by <|endoftext|>'
   await expect(trainTokenizer('bpe', data())).rejects.toThrow(/needs a vocabulary size/);
 });
 
+test('documents as plain texts (string[]) train the same tokenizer as the function form; anything else is named', async () => {
+  const fromTexts = (await trainTokenizer('bpe', { documents: DOCS, vocabSize: 270 })) as BPETokenizer;
+  const fromFunction = (await trainTokenizer('bpe', data(270))) as BPETokenizer;
+  expect(fromTexts.merges).toEqual(fromFunction.merges);
+  expect(fromTexts.merges?.length).toBeGreaterThan(0);
+  const bad = { documents: 'one long text' } as unknown as TokenizerTrainingData;
+  await expect(trainTokenizer('char', bad)).rejects.toThrow(
+    /documents must be a string\[\] \(one text per document\) or a function/,
+  );
+});
+
 test('char: every character of the documents, in first-seen order, after the specials', async () => {
   const tok = (await trainTokenizer('char', data())) as CharacterTokenizer;
   expect(tok.untrained).toBe(false);

@@ -72,12 +72,36 @@ export function listTrainableTokenizers(): string[] {
     .filter((name) => tokenizerTrainerRegistry.has(name) || isTrainable(tokenizerRegistry.get(name)));
 }
 
+/** `TokenizerTrainingData`, or with the documents as plain texts (one string per document). */
+export type TokenizerTrainingInput = Omit<TokenizerTrainingData, 'documents'> & {
+  documents: TokenizerTrainingData['documents'] | readonly string[];
+};
+
+/** The documents in the form trainers read (a fresh pass per call); anything else is an error naming it. */
+function trainingData(input: TokenizerTrainingInput): TokenizerTrainingData {
+  const { documents } = input;
+  if (typeof documents === 'function') return { ...input, documents };
+  if (Array.isArray(documents) && documents.every((d) => typeof d === 'string')) {
+    const texts = documents as readonly string[];
+    return {
+      ...input,
+      documents: async function* () {
+        for (const text of texts) yield [text];
+      },
+    };
+  }
+  throw new Error(
+    'documents must be a string[] (one text per document) or a function returning an async iterable of documents (e.g. () => readCorpus(files))',
+  );
+}
+
 /**
  * A tokenizer of the registered type `name` (`char` = `character`) trained on `data` by the trainer
  * registered for it, else by the class's own static `train`; a type with neither is an error listing
  * those that have one.
  */
-export async function trainTokenizer(name: string, data: TokenizerTrainingData): Promise<BaseTokenizer> {
+export async function trainTokenizer(name: string, input: TokenizerTrainingInput): Promise<BaseTokenizer> {
+  const data = trainingData(input);
   const type = name === 'char' ? 'character' : name;
   const Ctor = tokenizerRegistry.get(type);
   if (tokenizerTrainerRegistry.has(type)) return tokenizerTrainerRegistry.get(type)(data);
