@@ -7,8 +7,8 @@ import { Tokenizer as HFTokenizer } from 'tokenizers';
 import { LONG_PIECE } from '../tokenizers/bpe/encoder.js';
 import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
 import { pretokenize } from '../tokenizers/pre-tokenizers/gpt2-pattern.js';
-import { scanPieces } from '../tokenizers/pre-tokenizers/gpt2-scan.js';
 import { loadTokenizer } from '../tokenizers/registry.js';
+import { trickyText } from './tokenizer-fixtures.js';
 
 const DATA = path.join(import.meta.dirname, '..', 'data');
 const utf8 = new TextEncoder();
@@ -111,65 +111,6 @@ beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bpe-encoder-test-'));
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** Strings built from characters that stress the pre-tokenizer, plus arbitrary code points and lone surrogates. */
-const trickyText = fc
-  .array(
-    fc.oneof(
-      fc.constantFrom(
-        "'",
-        's',
-        'l',
-        'L',
-        'v',
-        'e',
-        'r',
-        'd',
-        'm',
-        't',
-        ' ',
-        '  ',
-        '\n',
-        '\t',
-        '\r',
-        '\u00a0',
-        '\u3000',
-        '\u0085',
-        '\uFEFF',
-      ),
-      fc.constantFrom(
-        '1',
-        '٣',
-        'Ⅷ',
-        '!',
-        '?',
-        'é',
-        '漢',
-        '🙂',
-        '𝔘',
-        '\ud800',
-        '\udfff',
-        '<|',
-        'endoftext',
-        '|>',
-        EOT,
-      ),
-      fc.string({ unit: 'binary', maxLength: 2 }),
-    ),
-    { maxLength: 40 },
-  )
-  .map((parts) => parts.join(''));
-
-describe('pre-tokenizer scanner', () => {
-  test('equals the GPT-2 regex on arbitrary text', () => {
-    fc.assert(
-      fc.property(trickyText, (s) => expect(scanPieces(s)).toEqual(pretokenize(s))),
-      { numRuns: 3000 },
-    );
-    const corpus = fs.readFileSync(path.join(DATA, 'multilingual', 'zh.txt'), 'utf8');
-    expect(scanPieces(corpus)).toEqual(pretokenize(corpus));
-  });
-});
 
 describe('BPETokenizer encoding', () => {
   test('equals the naive merge-order encoder on the training text and random text', () => {

@@ -1,6 +1,6 @@
 /**
  * A hand-written scanner with exactly the splits of GPT2_PATTERN (gpt2-pattern.ts), used by the encoder
- * because the regex dominates encoding time. tests/bpe-encoder.test.ts ("pre-tokenizer scanner") checks it against the regex on
+ * because the regex dominates encoding time. tests/gpt2-scan.test.ts checks it against the regex on
  * arbitrary Unicode; the regex stays the definition.
  *
  * Pattern alternatives, tried in order at each position:
