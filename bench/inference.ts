@@ -118,6 +118,20 @@ async function main(): Promise<void> {
       tokensPerSecond: Math.round(results.tfjs),
       seconds: tfjsSeconds.map((s) => +s.toFixed(3)),
     });
+    // Evaluation's tfjs path reads back only the mean loss (trainers/text-eval.ts), not every log-probability:
+    // timed on its own, so onnx's ratio against the path `eval --runtime tfjs` really takes is printed too.
+    const targets = tf.tensor2d(randomIds(tokens, shape.vocabSize, 5), [batch, shape.blockSize], 'int32');
+    const tfjsEvalSeconds = await timed(repeats, () =>
+      tf.tidy(() => model.forward({ inputIds: rows, targets }).loss!.dataSync()),
+    );
+    targets.dispose();
+    results.tfjsEval = tokens / median(tfjsEvalSeconds);
+    line({
+      runtime: 'tfjs-wasm',
+      path: 'evaluation (mean loss only)',
+      tokensPerSecond: Math.round(results.tfjsEval),
+      seconds: tfjsEvalSeconds.map((s) => +s.toFixed(3)),
+    });
 
     for (const [peer, peerThreads] of [
       ['pytorch', os.availableParallelism()],
