@@ -14,6 +14,7 @@ export {
 } from './analysis/evaluate.js';
 export type { Metric, MetricChart, MetricContext } from './analysis/metric.js';
 export { type MorphScoreResult, morphScore } from './analysis/metrics/morph-score.js';
+export { morphScoreReference } from './analysis/metrics/morph-score-reference.js';
 export { RENYI_ALPHA, renyiEfficiency } from './analysis/metrics/renyi.js';
 export { type MorphItem, readMorphCsv } from './analysis/morph-csv.js';
 export {

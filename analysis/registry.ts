@@ -8,7 +8,14 @@ import { bytesPerToken } from './metrics/bytes-per-token.js';
 import { coverage } from './metrics/coverage.js';
 import { fertility } from './metrics/fertility.js';
 import { morphScoreMetric } from './metrics/morph-score.js';
-import { bytesPerTokenReference, fertilityReference, propSplitReference } from './metrics/reference-mode.js';
+import { morphScoreReferenceMetric } from './metrics/morph-score-reference.js';
+import {
+  bytesPerTokenReference,
+  fertilityReference,
+  propSplitReference,
+  renyiReference,
+  typesUsedReference,
+} from './metrics/reference-mode.js';
 import { renyi } from './metrics/renyi.js';
 import { bytes, totalTokens, vocabSize, words } from './metrics/sizes.js';
 import { splitShare } from './metrics/split-share.js';
@@ -54,5 +61,8 @@ export const BUILT_IN_METRICS: readonly Metric[] = [
   fertilityReference,
   propSplitReference,
   bytesPerTokenReference,
+  typesUsedReference,
+  renyiReference,
+  morphScoreReferenceMetric,
 ] as Metric[];
 for (const metric of BUILT_IN_METRICS) registerMetric(metric);

@@ -5,6 +5,7 @@ import {
   evaluateCorpus,
   evaluateTokenizer,
   morphScore,
+  morphScoreReference,
   pretokenByteBounds,
   readMorphCsv,
   renyiEfficiency,
@@ -241,6 +242,39 @@ describe("the reference's metric mode (bytespan-reference.md §13.1, §14) and t
       propSplitReference: 1,
       bytesPerTokenReference: 5 / 7,
     });
+  });
+
+  test("types used and Rényi in the reference's mode count the pre-tokens' tokens, prefix spaces included", async () => {
+    const plain = (await evaluateCorpus(new ByteLevelTokenizer(), { name: 'x', texts: ['ab, c'] })).values();
+    // a, b, ',', ' ', c once each: five types, uniform (efficiency 1), as in the corrected mode.
+    expect(plain).toMatchObject({ typesUsedReference: 5, typesUsed: 5 });
+    expect(plain.renyiReference).toBeCloseTo(1, 12);
+    // ␣ab | ␣, | ␣c: the space 3 times, a, b, ',', c once: N = 7 over 5 types.
+    const prefixed = (await evaluateCorpus(new PrefixSpaceBytes(), { name: 'x', texts: ['ab, c'] })).values();
+    expect(prefixed.typesUsedReference).toBe(5);
+    const p = [3 / 7, 1 / 7, 1 / 7, 1 / 7, 1 / 7];
+    const expected = Math.log2(p.reduce((sum, x) => sum + x ** 2.5, 0)) / (1 - 2.5) / Math.log2(5);
+    expect(prefixed.renyiReference).toBeCloseTo(expected, 12);
+    expect(prefixed.renyiReference).toBeLessThan(0.99);
+  });
+
+  test("MorphScore in upstream's mode: per-token decoded strings; a character cut between tokens never matches", async () => {
+    const bytes = new ByteLevelTokenizer();
+    const walked = { fullWord: 'walked', pt1: 'walk', rest: 'ed' };
+    const ate = { fullWord: '食べた', pt1: '食べ', rest: 'た' };
+    // One byte per token: "walk|ed" is spelled by the first four decoded bytes and the rest.
+    expect(morphScoreReference(bytes, [walked])).toBe(1);
+    expect(morphScore(bytes, [walked]).score).toBe(1);
+    // Each byte of a CJK character decodes alone to U+FFFD: upstream scores 0 where the byte offsets give 1.
+    expect(morphScoreReference(bytes, [ate])).toBe(0);
+    expect(morphScore(bytes, [ate]).score).toBe(1);
+    const { GPT2Tokenizer } = await import('../tokenizers/gpt2.js');
+    // " walked" is one GPT-2 token: excluded, so no item is scored.
+    expect(morphScoreReference(new GPT2Tokenizer(), [walked])).toBeNaN();
+    const evaluation = await evaluateTokenizer('bytes', bytes, [{ name: 'x', texts: ['ab'] }], {
+      morphItems: [walked, ate],
+    });
+    expect(evaluation.values).toMatchObject({ morphScore: 1, morphScoreReference: 0.5 });
   });
 
   test('UNK count is the number of unknown-token ids produced', async () => {

@@ -7,12 +7,15 @@
  *   fertility (ref.)    Σ n_w / W
  *   prop. split (ref.)  #{w : n_w ≥ 2} / W
  *   bytes/token (ref.)  B / Σ n_w   (B: the text's bytes; the reference stores B as "total_tokens")
+ *   types used (ref.)   distinct ids among the pre-tokens' tokens
+ *   Rényi (ref.)        Rényi efficiency (α = 2.5) of those tokens' counts
  *
  * The reference's UNK count is always 0 (it compares an id with a string, B7), so it has no mode here.
  */
 import { scanPieces } from '../../tokenizers/pre-tokenizers/gpt2-scan.js';
 import type { TokenizedText } from '../alignment.js';
 import type { Metric, MetricContext } from '../metric.js';
+import { RENYI_ALPHA, renyiEfficiency } from './renyi.js';
 
 export interface ReferenceState {
   /** Σ n_w over the corpus. */
@@ -23,26 +26,48 @@ export interface ReferenceState {
   split: number;
   /** B: UTF-8 bytes of the texts. */
   bytes: number;
+  /** Count of each id among the pre-tokens' tokens (by id). */
+  counts: Float64Array;
 }
 
-const start = (): ReferenceState => ({ tokens: 0, words: 0, split: 0, bytes: 0 });
+const start = ({ tokenizer }: MetricContext): ReferenceState => ({
+  tokens: 0,
+  words: 0,
+  split: 0,
+  bytes: 0,
+  counts: new Float64Array(tokenizer.vocabSize),
+});
 
-/** Per-text counts, computed once for the three metrics (they receive the same text object). */
-const perText = new WeakMap<object, { tokens: number; words: number; split: number; bytes: number }>();
+/** One text's pre-tokens tokenized alone: the counts, and every id produced. */
+interface TextCounts {
+  tokens: number;
+  words: number;
+  split: number;
+  bytes: number;
+  ids: number[];
+}
+
+/** Per-text counts, computed once for all the reference-mode metrics (they receive the same text object). */
+const perText = new WeakMap<object, TextCounts>();
 
 function add(state: ReferenceState, text: TokenizedText, { tokenizer }: MetricContext): void {
   let counts = perText.get(text);
   if (counts === undefined) {
-    counts = { tokens: 0, words: 0, split: 0, bytes: Buffer.byteLength(text.text, 'utf8') };
+    counts = { tokens: 0, words: 0, split: 0, bytes: Buffer.byteLength(text.text, 'utf8'), ids: [] };
     for (const piece of scanPieces(text.text)) {
-      const n = tokenizer.encode(piece).length;
-      counts.tokens += n;
+      const ids = tokenizer.encode(piece);
+      counts.tokens += ids.length;
       counts.words++;
-      if (n >= 2) counts.split++;
+      if (ids.length >= 2) counts.split++;
+      for (const id of ids) counts.ids.push(id);
     }
     perText.set(text, counts);
   }
-  merge(state, counts);
+  state.tokens += counts.tokens;
+  state.words += counts.words;
+  state.split += counts.split;
+  state.bytes += counts.bytes;
+  for (const id of counts.ids) state.counts[id]!++;
 }
 
 function merge(into: ReferenceState, from: ReferenceState): void {
@@ -50,9 +75,10 @@ function merge(into: ReferenceState, from: ReferenceState): void {
   into.words += from.words;
   into.split += from.split;
   into.bytes += from.bytes;
+  for (let id = 0; id < from.counts.length; id++) into.counts[id]! += from.counts[id]!;
 }
 
-/** The three reference-mode metrics share one per-pre-token pass through this state. */
+/** The reference-mode metrics share one per-pre-token pass through this state. */
 const shared = { format: 'ratio', column: false, start, add, merge } as const;
 
 export const fertilityReference: Metric<ReferenceState> = {
@@ -79,4 +105,23 @@ export const bytesPerTokenReference: Metric<ReferenceState> = {
   header: 'bytes/token (ref.)',
   definition: "bytes/token (ref.) = the reference's: bytes / tokens of the pre-tokens tokenized alone.",
   value: (_tally, s) => s.bytes / s.tokens,
+};
+
+export const typesUsedReference: Metric<ReferenceState> = {
+  ...shared,
+  format: 'count',
+  key: 'typesUsedReference',
+  header: 'types used (ref.)',
+  definition:
+    "types used (ref.) = the reference's: distinct ids among the tokens of the pre-tokens tokenized alone.",
+  value: (_tally, s) => s.counts.reduce((n, c) => (c > 0 ? n + 1 : n), 0),
+};
+
+export const renyiReference: Metric<ReferenceState> = {
+  ...shared,
+  key: 'renyiReference',
+  header: 'Rényi (ref.)',
+  definition:
+    "Rényi (ref.) = the reference's: Rényi efficiency (α = 2.5) of the pre-tokens' tokens tokenized alone.",
+  value: (_tally, s) => renyiEfficiency(s.counts, RENYI_ALPHA),
 };
