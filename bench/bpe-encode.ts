@@ -2,8 +2,8 @@
  * Encoding throughput (bpe-reference.md §12) for GPT-2 (default), cl100k_base or o200k_base
  * (`--encoding`): this project vs tiktoken (WASM), js-tiktoken and gpt-tokenizer on ≥ 10 MB of
  * non-repeating text, then the project's worker pool with 1 and 2 workers (rows as number[] and as one
- * Int32Array), timed on a fresh pool and again once the pool has settled. The machine's own ceiling for two
- * workers is measured alongside: two single-call encoders, one per core, sharing nothing.
+ * Int32Array), timed on a fresh pool and again once the pool has settled. What two cores give two cold
+ * encoders is measured alongside: two single-call encoders, one per core, sharing nothing.
  *
  * Every peer must produce our ids on the whole text before anything is timed. Each timed run is a fresh
  * process (`--run NAME`), implementations interleaved in rounds; single-thread runs are pinned to one
@@ -320,9 +320,9 @@ async function main(): Promise<void> {
     for (const name of POOLED) add(name, await spawnRun(name, input.file, encoding, null));
     const { ms } = await spawnRun<SettledPools>(SETTLED, input.file, encoding, null);
     settledSpeedups.push(stats(ms[0]!).median / stats(ms[1]!).median);
-    // What two cores give two copies of the single-call encoder that share nothing (one process pinned to
-    // each core, started together) against one copy run just before: the ceiling, on this machine, for
-    // any split of the work over two workers.
+    // What two cores give two cold copies of the single-call encoder that share nothing (one process
+    // pinned to each core, started together) against one copy run just before: this machine's limit for
+    // a cold encode split over two workers (a settled pool, its caches warm, is not bound by it).
     const alone = (await spawnRun('cleangpt', input.file, encoding, 0)).encodeMs;
     const pair = await Promise.all([0, 1].map((core) => spawnRun('cleangpt', input.file, encoding, core)));
     pairSpeedups.push((2 * alone) / Math.max(...pair.map((x) => x.encodeMs)));
