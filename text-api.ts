@@ -39,7 +39,13 @@ export {
   renderChart,
   type Series,
 } from './analysis/plots.js';
-export { listMetrics, registeredMetrics, registerMetric, unregisterMetric } from './analysis/registry.js';
+export {
+  listMetrics,
+  type RegisterMetricOptions,
+  registeredMetrics,
+  registerMetric,
+  unregisterMetric,
+} from './analysis/registry.js';
 export {
   buildReport,
   compareTokenizers,

@@ -4,7 +4,8 @@
  * A metrics pass tokenizes each text once and keeps the unigram distribution ({@link UnigramTally}: token
  * counts by id, texts, bytes, words); each metric reads that, and a metric that needs more per text keeps
  * its own state (`start`/`add`/`merge`), so partial results of a corpus split in parts merge exactly.
- * Adding a metric is one file exporting a `Metric` plus one `registerMetric` call.
+ * Adding a metric is one file exporting a `Metric` plus one `registerMetric(metric, { module:
+ * import.meta.url })` call; the module lets a parallel pass's worker threads import it (registry.ts).
  */
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import type { TokenByteLengths, TokenizedText } from './alignment.js';
@@ -55,7 +56,10 @@ export interface Metric<State = unknown> {
    */
   detail?(context: MetricContext): { json: Record<string, number>; note: string } | null;
   readonly detailKey?: string;
-  /** Fresh per-corpus state, for metrics that need more than the unigram tally. */
+  /**
+   * Fresh per-corpus state, for metrics that need more than the unigram tally. A parallel pass sends
+   * states from its worker threads by structured clone, so keep them plain data (no class instances).
+   */
   start?(context: MetricContext): State;
   add?(state: State, text: TokenizedText, context: MetricContext): void;
   merge?(into: State, from: State): void;

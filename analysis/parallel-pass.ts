@@ -2,18 +2,20 @@
  * The metrics pass in parallel over documents: texts go in batches to pool workers (utils/worker-pool.ts)
  * that tokenize and measure them with a copy of the tokenizer loaded from a saved folder, and the batch
  * results are merged here in corpus order, so the tally (first-seen order included) and every metric
- * state equal the sequential pass's exactly. Only built-in metrics run in workers (a metric registered in
- * this thread does not exist in theirs), and the tokenizer must save and load (`savePretrained` /
- * `loadTokenizer`).
+ * state equal the sequential pass's exactly. Workers find the metrics by key in their own registry: the
+ * built-in ones are there, and any other was registered with a module (`registerMetric(metric, { module:
+ * import.meta.url })`) that each worker imports first. The tokenizer must save and load (`savePretrained`
+ * / `loadTokenizer`).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { WorkerPool } from '../utils/worker-pool.js';
-import { compiledWorkerUrl } from '../utils/worker-url.js';
+import { compiledModuleUrl, compiledWorkerUrl } from '../utils/worker-url.js';
+import type { Metric } from './metric.js';
 import type { MetricsRequest, MetricsWorkerInit } from './metrics-worker.js';
 import type { MetricsAccumulator, PassPartial } from './pass.js';
-import { BUILT_IN_METRICS } from './registry.js';
+import { BUILT_IN_METRICS, metricModule, metricRegistry } from './registry.js';
 
 /** Characters per batch: large enough to amortise messaging and merging, small enough to balance. */
 const BATCH_CHARS = 1 << 18;
@@ -25,11 +27,7 @@ export async function feedParallel(
   numWorkers: number,
   maxTexts = Number.POSITIVE_INFINITY,
 ): Promise<number> {
-  for (const metric of acc.metrics)
-    if (!BUILT_IN_METRICS.includes(metric))
-      throw new Error(
-        `metric "${metric.key}" is not built in: a parallel metrics pass (numWorkers > 1) measures built-in metrics only`,
-      );
+  const modules = workerModules(acc.metrics);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-metrics-'));
   const tokenizerDir = path.join(dir, 'tokenizer');
   let fed = 0;
@@ -37,7 +35,7 @@ export async function feedParallel(
     acc.tokenizer.savePretrained(tokenizerDir);
     const pool = new WorkerPool<MetricsRequest, PassPartial, MetricsWorkerInit>(
       compiledWorkerUrl(import.meta.url, 'metrics-worker.js'),
-      { numWorkers, init: { tokenizerDir, metricKeys: acc.metrics.map((m) => m.key) } },
+      { numWorkers, init: { tokenizerDir, modules, metricKeys: acc.metrics.map((m) => m.key) } },
     );
     const batches = async function* (): AsyncGenerator<MetricsRequest> {
       let batch: string[] = [];
@@ -73,4 +71,25 @@ export async function feedParallel(
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return fed;
+}
+
+/**
+ * The modules a worker imports so that its registry holds every metric of `metrics` that is not built in
+ * (compiled URLs, each once), or an error naming the first metric no module registers.
+ */
+function workerModules(metrics: readonly Metric[]): string[] {
+  const modules = new Set<string>();
+  for (const metric of metrics) {
+    if (BUILT_IN_METRICS.includes(metric)) continue;
+    const registered = metricRegistry.has(metric.key) && metricRegistry.get(metric.key) === metric;
+    const module = registered ? metricModule(metric.key) : undefined;
+    if (module === undefined)
+      throw new Error(
+        `metric "${metric.key}" ${registered ? 'was registered without a module' : 'is not registered'}: a ` +
+          'parallel metrics pass (numWorkers > 1) has it in its worker threads only by importing the module ' +
+          'that registers it, so register it there with registerMetric(metric, { module: import.meta.url })',
+      );
+    modules.add(compiledModuleUrl(module).href);
+  }
+  return [...modules];
 }

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Metric } from '../analysis/metric.js';
 import { MetricsAccumulator, metricContext } from '../analysis/pass.js';
-import { registeredMetrics, registerMetric, unregisterMetric } from '../analysis/registry.js';
+import { registeredMetrics } from '../analysis/registry.js';
 import { compareTokenizers } from '../analysis/report.js';
+import '../examples/chars-per-token.js';
 import { ByteLevelTokenizer } from '../tokenizers/byte-level.js';
 import { GPT2Tokenizer } from '../tokenizers/gpt2.js';
 
@@ -57,34 +57,18 @@ describe('a metrics pass', () => {
   });
 });
 
-describe('adding a metric is one object plus one registration', () => {
-  // Characters per token: a metric with its own per-text state.
-  const charsPerToken: Metric<{ chars: number }> = {
-    key: 'charsPerToken',
-    header: 'chars/token',
-    definition: 'chars/token = Unicode code points / tokens.',
-    format: 'ratio',
-    chart: { file: 'chars_per_token.png', title: 'Characters per token', yLabel: 'chars / token' },
-    start: () => ({ chars: 0 }),
-    add: (state, { text }) => {
-      state.chars += [...text].length;
-    },
-    merge: (into, from) => {
-      into.chars += from.chars;
-    },
-    value: (tally, state) => state.chars / tally.tokens,
-  };
+// Importing the example registers characters per token (with its module, so parallel passes have it too:
+// tests/parallel-metrics.test.ts).
+describe('adding a metric is one file plus one registration (examples/chars-per-token.ts)', () => {
   let dir: string;
   beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cleangpt-metric-'));
-    registerMetric(charsPerToken);
   });
   afterAll(() => {
-    unregisterMetric('charsPerToken');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('it appears in report.json, report.md, report.csv and as a chart', async () => {
+  test('measured on 2 worker threads, it appears in report.json, report.md, report.csv and as a chart', async () => {
     const input = path.join(dir, 'en.txt');
     fs.writeFileSync(input, 'héllo world\nsecond line\n');
     const out = path.join(dir, 'report');
@@ -93,6 +77,7 @@ describe('adding a metric is one object plus one registration', () => {
       inputs: [input],
       outDir: out,
       showProgress: false,
+      numWorkers: 2,
     });
     // byte tokenizer on the whole file: "héllo world\n" is 13 bytes (é is two), "second line\n" 12: 24 code
     // points, 25 tokens

@@ -1,7 +1,7 @@
 /**
- * Locates the compiled JavaScript of a worker script next to the calling module. Worker threads cannot
- * run TypeScript, so when the caller is itself loaded from source (tests run `.ts` through swc), the
- * script is taken from the compiled tree `<root>/dist/<same folder>/`.
+ * Locates the compiled JavaScript of a module that a worker thread imports. Worker threads cannot run
+ * TypeScript, so when the caller is itself loaded from source (tests run `.ts` through swc), a module of
+ * this package is taken from the compiled tree `<root>/dist/<same folder>/`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,13 +10,23 @@ import { packageRoot } from './paths.js';
 
 /** URL of `scriptName` (a `.js` file) beside the module at `moduleUrl` (`import.meta.url`). */
 export function compiledWorkerUrl(moduleUrl: string, scriptName: string): URL {
-  const here = fileURLToPath(moduleUrl);
-  if (here.endsWith('.js')) return new URL(`./${scriptName}`, moduleUrl);
+  if (fileURLToPath(moduleUrl).endsWith('.js')) return new URL(`./${scriptName}`, moduleUrl);
+  return compiledModuleUrl(new URL(`./${scriptName.replace(/\.js$/, '.ts')}`, moduleUrl).href);
+}
+
+/**
+ * URL a worker thread imports for the module at `moduleUrl`: a `.ts` source of this package maps to its
+ * compiled `.js` under dist/; any other URL is imported as given.
+ */
+export function compiledModuleUrl(moduleUrl: string): URL {
+  const url = new URL(moduleUrl);
+  if (url.protocol !== 'file:' || !url.pathname.endsWith('.ts')) return url;
   const projectRoot = packageRoot();
-  const relativeDir = path.relative(projectRoot, path.dirname(here));
-  const compiled = path.join(projectRoot, 'dist', relativeDir, scriptName);
+  const relative = path.relative(projectRoot, fileURLToPath(url)).replace(/\.ts$/, '.js');
+  if (relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) return url;
+  const compiled = path.join(projectRoot, 'dist', relative);
   if (!fs.existsSync(compiled)) {
-    throw new Error(`worker script ${compiled} not found: run \`npm run build\` first`);
+    throw new Error(`compiled module ${compiled} not found: run \`npm run build\` first`);
   }
   return pathToFileURL(compiled);
 }
