@@ -8,24 +8,25 @@ import * as path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { BaseTokenizer } from '../text-api.js';
 import {
+  addCorpusOptions,
+  CORPUS_INPUTS,
+  type CorpusFlags,
   collect,
+  corpusReadOptions,
   fraction,
   inputFilesOption,
   integerAtLeast,
-  invalidUtf8Option,
-  invalidUtf8Policy,
   quietOption,
   tokenizerOption,
 } from './options.js';
 
-interface AnalyzeOptions {
+interface AnalyzeOptions extends CorpusFlags {
   tokenizer: string[];
   input: string[];
   morph?: string;
   reducedVocab?: number[];
   maxSamples?: number;
   unit: 'documents' | 'lines';
-  replaceInvalidUtf8?: boolean;
   workers: number;
   quiet?: boolean;
   out: string;
@@ -47,7 +48,7 @@ async function namedTokenizers(opts: AnalyzeOptions, unit: 'documents' | 'lines'
     const isDirectory = fs.existsSync(spec) && fs.statSync(spec).isDirectory();
     if (tokenizer instanceof CharacterTokenizer && !isDirectory) {
       const chars = new Set<string>();
-      for await (const group of corpusTexts(opts.input, readOptions(opts), unit))
+      for await (const group of corpusTexts(opts.input, corpusReadOptions(opts), unit))
         for (const text of group) for (const c of text) chars.add(c);
       tokenizer.buildVocabFromTexts([[...chars].join('')]);
     }
@@ -59,8 +60,6 @@ async function namedTokenizers(opts: AnalyzeOptions, unit: 'documents' | 'lines'
   return named;
 }
 
-const readOptions = (opts: AnalyzeOptions) => ({ invalidUtf8: invalidUtf8Policy(opts) });
-
 async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
   const { compareTokenizers, reportLine } = await import('../text-api.js');
   const report = await compareTokenizers({
@@ -68,7 +67,7 @@ async function compare(named: Named, opts: AnalyzeOptions): Promise<void> {
     inputs: opts.input,
     morphCsv: opts.morph,
     unit: opts.unit,
-    read: readOptions(opts),
+    read: corpusReadOptions(opts),
     numWorkers: opts.workers,
     outDir: opts.out,
     showProgress: !opts.quiet,
@@ -87,7 +86,7 @@ async function coverage(named: Named, opts: AnalyzeOptions): Promise<void> {
       tokenizer,
       {
         outputDir: dir,
-        read: readOptions(opts),
+        read: corpusReadOptions(opts),
         numWorkers: opts.workers,
         maxSamples: opts.maxSamples,
         showProgress: !opts.quiet,
@@ -112,27 +111,25 @@ async function coverage(named: Named, opts: AnalyzeOptions): Promise<void> {
 }
 
 export function registerAnalyzeCommands(program: Command): void {
-  program
-    .command('analyze')
-    .description(
-      'compare tokenizers (bytes/token, fertility, words split, types used, Rényi efficiency, MorphScore); ' +
-        'with "coverage": the cleanGPT token-usage analysis (frequencies, coverage thresholds, reduced vocabularies)',
-    )
-    .argument('[mode]', '"coverage" for the token-usage analysis; omit for the tokenizer comparison')
-    .addOption(
-      tokenizerOption('; repeat to compare')
-        .argParser(collect((v) => v))
-        .makeOptionMandatory(),
-    )
-    .addOption(
-      inputFilesOption(
-        'text, JSONL or Parquet files, folders or hf:// paths (one per language for per-language metrics)',
-      ),
-    )
+  addCorpusOptions(
+    program
+      .command('analyze')
+      .description(
+        'compare tokenizers (bytes/token, fertility, words split, types used, Rényi efficiency, MorphScore); ' +
+          'with "coverage": the cleanGPT token-usage analysis (frequencies, coverage thresholds, reduced vocabularies)',
+      )
+      .argument('[mode]', '"coverage" for the token-usage analysis; omit for the tokenizer comparison')
+      .addOption(
+        tokenizerOption('; repeat to compare')
+          .argParser(collect((v) => v))
+          .makeOptionMandatory(),
+      )
+      .addOption(inputFilesOption(`${CORPUS_INPUTS} (one per language for per-language metrics)`)),
+  )
     .addOption(
       new Option(
         '--unit <unit>',
-        'comparison: one text per document (a text file whole, newlines included; a JSONL record) or per non-empty line',
+        'comparison: one text per document (a text file whole, newlines included, unless --document-separator splits it; a JSONL record) or per non-empty line',
       )
         .choices(['documents', 'lines'])
         .default('documents'),
@@ -144,7 +141,6 @@ export function registerAnalyzeCommands(program: Command): void {
       collect(fraction),
     )
     .option('--max-samples <n>', 'coverage mode: analyse at most this many lines', integerAtLeast(1))
-    .addOption(invalidUtf8Option())
     .option(
       '--workers <n>',
       'worker threads measuring documents in parallel (same results)',

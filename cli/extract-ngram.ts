@@ -1,12 +1,13 @@
 /** `cleangpt extract ngram`: per-byte information cues from a byte n-gram model, for ByteSpan. */
 import { type Command, InvalidArgumentError } from 'commander';
 import {
-  documentSeparatorOption,
+  addCorpusOptions,
+  CORPUS_INPUTS,
+  corpusReadOptions,
   inputFilesOption,
   overwriteOption,
   quietOption,
   resumeHint,
-  unescapeSeparator,
 } from './options.js';
 
 function ngramOrder(value: string): number {
@@ -17,22 +18,20 @@ function ngramOrder(value: string): number {
 }
 
 export function registerExtractNgram(extract: Command): void {
-  extract
-    .command('ngram')
-    .description(
-      'train a byte n-gram model (interpolated modified Kneser-Ney) and store entropy, surprisal, space and EOS cues (nats) per byte, as `extract predictions` does',
-    )
-    .addOption(
-      inputFilesOption('text, JSONL or Parquet files or folders to score (one source label per file)'),
-    )
+  addCorpusOptions(
+    extract
+      .command('ngram')
+      .description(
+        'train a byte n-gram model (interpolated modified Kneser-Ney) and store entropy, surprisal, space and EOS cues (nats) per byte, as `extract predictions` does',
+      )
+      .addOption(inputFilesOption(`${CORPUS_INPUTS} to score (one source label per file)`)),
+  )
     .requiredOption('--out <dir>', 'cue corpus directory to write')
     .option('--order <n>', 'n-gram order (1–16)', ngramOrder, 5)
-    .option('--train <files...>', 'training files or folders (default: the --input files)')
+    .option('--train <files...>', `training ${CORPUS_INPUTS} (default: the --input files)`)
     .option('--model <dir>', 'use an n-gram model saved with --save-model instead of training one')
     .option('--save-model <dir>', 'also save the trained n-gram model here')
-    .option('--valid <files...>', 'report the model’s bits per byte on these held-out files')
-    .addOption(documentSeparatorOption())
-    .option('--text-field <name>', 'JSONL/Parquet text field')
+    .option('--valid <files...>', `report the model’s bits per byte on these held-out ${CORPUS_INPUTS}`)
     .option('--no-prefix-space', 'do not prepend a space to documents that lack one')
     .option('--resume', 'continue an interrupted extraction in --out')
     .addOption(overwriteOption('replace an existing cue corpus (and --save-model model)'))
@@ -54,8 +53,7 @@ export function registerExtractNgram(extract: Command): void {
         controller.abort();
       });
       const read = {
-        documentSeparator: unescapeSeparator(o.documentSeparator),
-        textField: o.textField,
+        ...corpusReadOptions(o),
         addPrefixSpace: o.prefixSpace,
         progress: !o.quiet,
         signal: controller.signal,

@@ -4,16 +4,15 @@ import type { Command } from 'commander';
 import { registerExtractNgram } from './extract-ngram.js';
 import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import {
+  addCorpusOptions,
   backendOption,
-  documentSeparatorOption,
+  CORPUS_INPUTS,
+  corpusReadOptions,
   inputFilesOption,
   integerAtLeast,
-  invalidUtf8Option,
-  invalidUtf8Policy,
   overwriteOption,
   quietOption,
   resumeHint,
-  unescapeSeparator,
 } from './options.js';
 
 export function registerExtractCommands(program: Command): void {
@@ -21,23 +20,22 @@ export function registerExtractCommands(program: Command): void {
     .command('extract')
     .description('extract per-byte information cues for ByteSpan tokenizers');
   registerExtractNgram(extract);
-  extract
-    .command('predictions')
-    .description(
-      'run a byte-level model over text and store entropy, surprisal, space and EOS cues (nats) per byte',
-    )
-    .requiredOption(
-      '--model <dir>',
-      'byte-level model directory written by `cleangpt train --tokenizer byte`',
-    )
-    .addOption(inputFilesOption('text, JSONL or Parquet files or folders (one source label per file)'))
+  addCorpusOptions(
+    extract
+      .command('predictions')
+      .description(
+        'run a byte-level model over text and store entropy, surprisal, space and EOS cues (nats) per byte',
+      )
+      .requiredOption(
+        '--model <dir>',
+        'byte-level model directory written by `cleangpt train --tokenizer byte`',
+      )
+      .addOption(inputFilesOption(`${CORPUS_INPUTS} (one source label per file)`)),
+  )
     .requiredOption('--out <dir>', 'cue corpus directory to write')
     .option('--block-size <n>', 'window length (default: the model blockSize)', integerAtLeast(2))
     .option('--stride <n>', 'distance between windows (default blockSize / 4)', integerAtLeast(1))
     .option('--batch-size <n>', 'windows per forward pass', integerAtLeast(1), 8)
-    .addOption(documentSeparatorOption())
-    .option('--text-field <name>', 'JSONL/Parquet text field')
-    .addOption(invalidUtf8Option())
     .option('--no-prefix-space', 'do not prepend a space to documents that lack one')
     .option('--resume', 'continue an interrupted extraction in --out')
     .addOption(overwriteOption('replace an existing cue corpus in --out'))
@@ -62,9 +60,7 @@ export function registerExtractCommands(program: Command): void {
         blockSize: o.blockSize,
         stride: o.stride,
         batchSize: o.batchSize,
-        documentSeparator: unescapeSeparator(o.documentSeparator),
-        textField: o.textField,
-        invalidUtf8: invalidUtf8Policy(o),
+        ...corpusReadOptions(o),
         addPrefixSpace: o.prefixSpace,
         resume: o.resume,
         overwrite: o.overwrite,

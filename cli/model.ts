@@ -5,17 +5,16 @@ import { type Command, InvalidArgumentError } from 'commander';
 import type { BaseTokenizer } from '../index.js';
 import { loadInferenceModel, runtimeOption, threadsOption } from './inference-model.js';
 import {
+  addCorpusOptions,
   backendOption,
-  documentSeparatorOption,
+  CORPUS_INPUTS,
+  corpusReadOptions,
   fraction,
   integerAtLeast,
-  invalidUtf8Option,
-  invalidUtf8Policy,
   overwriteOption,
   positiveNumber,
   quietOption,
   resumeHint,
-  unescapeSeparator,
 } from './options.js';
 
 /** `--temperature`: finite and ≥ 0 (0 = greedy). */
@@ -62,12 +61,14 @@ function checkTrainerFlags(
 }
 
 function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description(
-      'train a Vanilla or SASP model on text files; writes the model, tokenizer, metrics.jsonl and loss.png',
-    )
-    .requiredOption('--data <files...>', 'corpus files, folders or hf:// paths')
+  addCorpusOptions(
+    program
+      .command('train')
+      .description(
+        'train a Vanilla or SASP model on a corpus; writes the model, tokenizer, metrics.jsonl and loss.png',
+      )
+      .requiredOption('--data <files...>', CORPUS_INPUTS),
+  )
     .requiredOption('--out <dir>', 'output directory')
     .option(
       '--model <type>',
@@ -108,8 +109,6 @@ function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed for init and data order', integerAtLeast(0), 1337)
     .addOption(backendOption(' (default: best available)'))
     .addOption(threadsOption())
-    .addOption(invalidUtf8Option())
-    .addOption(documentSeparatorOption())
     .option('--resume', 'continue from OUT/checkpoint')
     .addOption(
       overwriteOption('start afresh in an --out that holds a previous run (replaces only its files)'),
@@ -154,11 +153,7 @@ function registerTrain(program: Command): void {
         listTrainableTokenizers().includes(canonicalName(o.tokenizer))
       ) {
         tokenizer = await trainTokenizer(o.tokenizer, {
-          documents: () =>
-            readCorpus(o.data, {
-              invalidUtf8: invalidUtf8Policy(o),
-              documentSeparator: unescapeSeparator(o.documentSeparator),
-            }),
+          documents: () => readCorpus(o.data, corpusReadOptions(o)),
           vocabSize: o.vocabSize,
         });
       } else if (o.vocabSize !== undefined) {
@@ -187,8 +182,7 @@ function registerTrain(program: Command): void {
         schedule: o.schedule,
         gradAccum: o.gradAccum,
         seed: o.seed,
-        invalidUtf8: invalidUtf8Policy(o),
-        documentSeparator: unescapeSeparator(o.documentSeparator),
+        ...corpusReadOptions(o),
         resume: o.resume === true,
         overwrite: o.overwrite === true,
         signal: controller.signal,
@@ -265,18 +259,19 @@ function registerGenerate(program: Command): void {
 }
 
 function registerEval(program: Command): void {
-  program
-    .command('eval')
-    .description('loss, perplexity and bits per byte of a trained model on text files')
-    .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
-    .requiredOption('--data <files...>', 'text files to evaluate on')
+  addCorpusOptions(
+    program
+      .command('eval')
+      .description('loss, perplexity and bits per byte of a trained model on a corpus')
+      .requiredOption('--model <dir>', 'directory written by `cleangpt train`')
+      .requiredOption('--data <files...>', `${CORPUS_INPUTS} to evaluate on`),
+  )
     .option('--batch-size <n>', 'windows per forward pass', integerAtLeast(1), 8)
     .option(
       '--stride <n>',
       'distance between windows; smaller gives each token more context (default: the block size)',
       integerAtLeast(1),
     )
-    .addOption(documentSeparatorOption())
     .addOption(backendOption())
     .addOption(runtimeOption())
     .addOption(threadsOption())
@@ -287,7 +282,7 @@ function registerEval(program: Command): void {
       const result = await evaluateOnFiles(model, tokenizer, o.data, {
         batchSize: o.batchSize,
         stride: o.stride,
-        documentSeparator: unescapeSeparator(o.documentSeparator),
+        ...corpusReadOptions(o),
       });
       console.log(JSON.stringify(result));
     });

@@ -2,7 +2,7 @@
  * Option parsers and the options every command group shares, declared once so a flag means the same
  * thing in every command.
  */
-import { InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 export function integerAtLeast(min: number): (value: string) => number {
   return (value) => {
@@ -31,16 +31,9 @@ export const collect =
   (value: string, all: T[] = []): T[] => [...all, parse(value)];
 
 /** Reads `\n`, `\t` and `\\` in a separator given on the command line as the characters they name. */
-export function unescapeSeparator(value: string | undefined): string | undefined {
+function unescapeSeparator(value: string | undefined): string | undefined {
   return value?.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
 }
-
-/** `--document-separator`: plain-text files split into documents (read back with unescapeSeparator). */
-export const documentSeparatorOption = (): Option =>
-  new Option(
-    '--document-separator <text>',
-    'split plain-text files into documents on this string (e.g. "\\n"); documents are joined by EOS',
-  );
 
 /** `--backend`: the TensorFlow.js backend of a command that runs a model. */
 export const backendOption = (note = ''): Option =>
@@ -52,20 +45,55 @@ export const quietOption = (what = 'no progress bar'): Option => new Option('--q
 /** `--overwrite`: replace an output this command wrote before (never anything else). */
 export const overwriteOption = (what: string): Option => new Option('--overwrite', what);
 
+/** What every corpus input of a command may be (the one corpus reader, utils/corpus.ts, reads them all). */
+export const CORPUS_INPUTS = 'text, JSONL or Parquet files, folders or hf:// paths';
+
 /** `--input <files...>`, required: the corpus files, folders or `hf://` paths of a command. */
-export const inputFilesOption = (what: string): Option =>
+export const inputFilesOption = (what = CORPUS_INPUTS): Option =>
   new Option('--input <files...>', what).makeOptionMandatory();
 
-/** `--replace-invalid-utf8`: read malformed UTF-8 as U+FFFD instead of stopping with an error. */
-export const invalidUtf8Option = (): Option =>
-  new Option(
-    '--replace-invalid-utf8',
-    'replace malformed UTF-8 with U+FFFD instead of stopping with an error',
-  );
+/**
+ * The reading flags of every command that reads a corpus, declared here once so they mean the same
+ * everywhere: `--document-separator`, `--text-field` and `--replace-invalid-utf8`. `corpusReadOptions`
+ * turns them into the reader's options.
+ */
+export function addCorpusOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option(
+        '--document-separator <text>',
+        'split plain-text files into documents on this string (e.g. "\\n"; default: one document per file)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--text-field <name>',
+        'JSONL/Parquet field holding the text (default: the first of text, story, content)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--replace-invalid-utf8',
+        'replace malformed UTF-8 with U+FFFD instead of stopping with an error naming the file',
+      ),
+    );
+}
 
-/** The library's invalid-UTF-8 policy from `--replace-invalid-utf8`. */
-export const invalidUtf8Policy = (o: { replaceInvalidUtf8?: boolean }): 'error' | 'replace' =>
-  o.replaceInvalidUtf8 === true ? 'replace' : 'error';
+/** The flags `addCorpusOptions` declares, as parsed by commander. */
+export interface CorpusFlags {
+  documentSeparator?: string;
+  textField?: string;
+  replaceInvalidUtf8?: boolean;
+}
+
+/** The corpus reader's options (utils/corpus.ts ReadOptions) from the flags of `addCorpusOptions`. */
+export const corpusReadOptions = (
+  o: CorpusFlags,
+): { documentSeparator?: string; textField?: string; invalidUtf8: 'error' | 'replace' } => ({
+  documentSeparator: unescapeSeparator(o.documentSeparator),
+  textField: o.textField,
+  invalidUtf8: o.replaceInvalidUtf8 === true ? 'replace' : 'error',
+});
 
 /** `--tokenizer <nameOrDir>`: a registered tokenizer or a saved tokenizer directory. */
 export const tokenizerOption = (note = ''): Option =>

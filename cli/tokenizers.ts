@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import type { TrainProgress } from '../text-api.js';
 import {
+  addCorpusOptions,
+  CORPUS_INPUTS,
+  type CorpusFlags,
+  corpusReadOptions,
   inputFilesOption,
   integerAtLeast,
-  invalidUtf8Option,
-  invalidUtf8Policy,
   overwriteOption,
   quietOption,
   tokenizerOption,
@@ -46,12 +48,12 @@ export function registerTokenizerCommands(program: Command): Command {
       for (const name of listTokenizers()) console.log(name);
     });
 
-  tokenizers
-    .command('train-bpe')
-    .description('train a byte-level BPE tokenizer (GPT-2 pre-tokenization, CS336 tie rule) and save it')
-    .addOption(
-      inputFilesOption('text, JSONL or Parquet files, folders or hf:// paths (each document independent)'),
-    )
+  addCorpusOptions(
+    tokenizers
+      .command('train-bpe')
+      .description('train a byte-level BPE tokenizer (GPT-2 pre-tokenization, CS336 tie rule) and save it')
+      .addOption(inputFilesOption(`${CORPUS_INPUTS} (each document independent)`)),
+  )
     .requiredOption('--vocab-size <n>', '256 bytes + merges + special tokens', integerAtLeast(256))
     .option('--special-tokens <list>', 'comma-separated special tokens, e.g. "<|endoftext|>"')
     .option('--min-frequency <n>', 'stop when the most frequent pair occurs fewer times', integerAtLeast(0))
@@ -60,7 +62,6 @@ export function registerTokenizerCommands(program: Command): Command {
       'worker threads for pre-token counting (default: available cores)',
       integerAtLeast(1),
     )
-    .addOption(invalidUtf8Option())
     .addOption(quietOption())
     .requiredOption(
       '--out <dir>',
@@ -68,22 +69,24 @@ export function registerTokenizerCommands(program: Command): Command {
     )
     .addOption(overwriteOption('replace --out even when it is not a saved tokenizer'))
     .action(
-      async (opts: {
-        input: string[];
-        vocabSize: number;
-        specialTokens?: string;
-        minFrequency?: number;
-        workers?: number;
-        replaceInvalidUtf8?: boolean;
-        quiet?: boolean;
-        out: string;
-        overwrite?: boolean;
-      }) => {
+      async (
+        opts: CorpusFlags & {
+          input: string[];
+          vocabSize: number;
+          specialTokens?: string;
+          minFrequency?: number;
+          workers?: number;
+          quiet?: boolean;
+          out: string;
+          overwrite?: boolean;
+        },
+      ) => {
         const { BPETokenizer, checkOutputDirectory, TOKENIZER_OUTPUT, trainBPE, writeDirectoryAtomic } =
           await import('../text-api.js');
         const output = { kind: TOKENIZER_OUTPUT, inputs: opts.input, overwrite: opts.overwrite };
         checkOutputDirectory(opts.out, output); // before training rather than after
         const specialTokens = opts.specialTokens === undefined ? [] : opts.specialTokens.split(',');
+        const read = corpusReadOptions(opts);
         const progress = await trainingProgress(!opts.quiet);
         const started = performance.now();
         let result: Awaited<ReturnType<typeof trainBPE>>;
@@ -94,7 +97,8 @@ export function registerTokenizerCommands(program: Command): Command {
             specialTokens,
             minFrequency: opts.minFrequency,
             numWorkers: opts.workers,
-            invalidUtf8: invalidUtf8Policy(opts),
+            invalidUtf8: read.invalidUtf8,
+            read,
             onProgress: progress.report,
           });
         } finally {
@@ -119,25 +123,32 @@ export function registerTokenizerCommands(program: Command): Command {
       },
     );
 
-  tokenizers
-    .command('encode')
-    .description("encode a UTF-8 text file to token ids (the tokenizer's own special tokens are recognised)")
-    .addOption(tokenizerOption().makeOptionMandatory())
-    .requiredOption('--input <file>', 'UTF-8 text file')
+  addCorpusOptions(
+    tokenizers
+      .command('encode')
+      .description(
+        "encode a corpus to token ids, documents joined by EOS (the tokenizer's own special tokens are recognised)",
+      )
+      .addOption(tokenizerOption().makeOptionMandatory())
+      .addOption(inputFilesOption()),
+  )
     .requiredOption(
       '--out <file>',
       '.json: a JSON array of ids; .bin: little-endian uint16 (vocabulary ≤ 65536) else uint32',
     )
     .addOption(quietOption())
-    .action(async (opts: { tokenizer: string; input: string; out: string; quiet?: boolean }) => {
-      const { encodeFile, resolveTokenizer } = await import('../text-api.js');
-      const tokenizer = resolveTokenizer(opts.tokenizer, { forEncoding: true });
-      const { numTokens, dtype } = encodeFile(tokenizer, opts.input, opts.out, {
-        tokenizerName: opts.tokenizer,
-        progress: !opts.quiet,
-      });
-      console.log(`${numTokens} tokens${dtype === null ? '' : ` (${dtype})`} -> ${opts.out}`);
-    });
+    .action(
+      async (opts: CorpusFlags & { tokenizer: string; input: string[]; out: string; quiet?: boolean }) => {
+        const { encodeFile, resolveTokenizer } = await import('../text-api.js');
+        const tokenizer = resolveTokenizer(opts.tokenizer, { forEncoding: true });
+        const { numTokens, dtype } = await encodeFile(tokenizer, opts.input, opts.out, {
+          ...corpusReadOptions(opts),
+          tokenizerName: opts.tokenizer,
+          progress: opts.quiet ? undefined : 'encoding',
+        });
+        console.log(`${numTokens} tokens${dtype === null ? '' : ` (${dtype})`} -> ${opts.out}`);
+      },
+    );
 
   tokenizers
     .command('decode')

@@ -4,7 +4,11 @@
  */
 import type { Command } from 'commander';
 import {
+  addCorpusOptions,
   backendOption,
+  CORPUS_INPUTS,
+  type CorpusFlags,
+  corpusReadOptions,
   integerAtLeast,
   overwriteOption,
   positiveNumber,
@@ -89,13 +93,15 @@ export function registerTransferCommands(program: Command): Command {
       },
     );
 
-  transfer
-    .command('train-hypernet')
-    .description(
-      'train a hypernetwork that predicts embeddings for any tokenizer of this model (Ctrl-C checkpoints)',
-    )
-    .requiredOption('--model <dir>', 'trained model directory (config.json, model.safetensors, tokenizer/)')
-    .requiredOption('--data <files...>', 'UTF-8 training text files')
+  addCorpusOptions(
+    transfer
+      .command('train-hypernet')
+      .description(
+        'train a hypernetwork that predicts embeddings for any tokenizer of this model (Ctrl-C checkpoints)',
+      )
+      .requiredOption('--model <dir>', 'trained model directory (config.json, model.safetensors, tokenizer/)')
+      .requiredOption('--data <files...>', `training ${CORPUS_INPUTS} (documents joined by newlines)`),
+  )
     .requiredOption('--out <dir>', 'output directory (hypernet/, checkpoint/, metrics.jsonl)')
     .option('--steps <n>', 'training steps (default 1000)', integerAtLeast(1), 1000)
     .option('--identity-steps <n>', 'identity (warm-up) steps (default 10% of --steps)', integerAtLeast(0))
@@ -107,25 +113,31 @@ export function registerTransferCommands(program: Command): Command {
     .option('--resume', 'continue from <out>/checkpoint')
     .addOption(backendOption())
     .action(
-      async (opts: {
-        model: string;
-        data: string[];
-        out: string;
-        steps: number;
-        identitySteps?: number;
-        batchSize: number;
-        lr?: number;
-        lmLr?: number;
-        seed: number;
-        checkpointInterval: number;
-        resume?: boolean;
-        backend?: string;
-      }) => {
+      async (
+        opts: CorpusFlags & {
+          model: string;
+          data: string[];
+          out: string;
+          steps: number;
+          identitySteps?: number;
+          batchSize: number;
+          lr?: number;
+          lmLr?: number;
+          seed: number;
+          checkpointInterval: number;
+          resume?: boolean;
+          backend?: string;
+        },
+      ) => {
         const api = await import('../index.js');
         await api.initBackend({ backend: opts.backend as never, log: null });
         const model = api.loadModel(opts.model);
         const tokenizer = api.loadTokenizer(`${opts.model}/tokenizer`);
-        const text = opts.data.map((f) => api.readTextFile(f, 'training text')).join('\n');
+        // The hypernetwork samples spans from one text, so the documents are joined by newlines.
+        const documents: string[] = [];
+        for await (const document of api.readCorpus(opts.data, corpusReadOptions(opts)))
+          documents.push([...document].join(''));
+        const text = documents.join('\n');
         const stop = new AbortController();
         const onSigint = () => stop.abort();
         process.once('SIGINT', onSigint);

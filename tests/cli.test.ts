@@ -108,19 +108,22 @@ describe('encode / decode files', () => {
     expect(fs.readFileSync(back, 'utf8')).toBe(sample);
   });
 
-  test('a .bin is read through the description encode wrote; a smaller vocabulary is refused', () => {
+  test('a .bin is read through the description encode wrote; a smaller vocabulary is refused', async () => {
     const input = path.join(dir, 'meta.txt');
     fs.writeFileSync(input, sample);
     const ids = path.join(dir, 'meta.bin');
     const gpt2 = new GPT2Tokenizer();
-    expect(encodeFile(gpt2, input, ids)).toEqual({ numTokens: gpt2.encode(sample).length, dtype: 'uint16' });
+    expect(await encodeFile(gpt2, input, ids)).toEqual({
+      numTokens: gpt2.encode(sample).length,
+      dtype: 'uint16',
+    });
     const meta = JSON.parse(fs.readFileSync(`${ids}.json`, 'utf8'));
     expect(meta).toMatchObject({ dtype: 'uint16', vocabSize: gpt2.vocabSize, tokenizer: 'gpt2' });
     expect(() => decodeFile(new ByteLevelTokenizer(), ids, path.join(dir, 'never.txt'))).toThrow(
       `${ids}: written for a vocabulary of ${gpt2.vocabSize} ids, the tokenizer has`,
     );
     expect(fs.existsSync(path.join(dir, 'never.txt'))).toBe(false);
-    expect(() => encodeFile(gpt2, input, path.join(dir, 'ids.txt'))).toThrow(
+    await expect(encodeFile(gpt2, input, path.join(dir, 'ids.txt'))).rejects.toThrow(
       'expected a .json or .bin file name',
     );
   });

@@ -172,3 +172,20 @@ test('eval --document-separator scores lines as documents joined by EOS, as one 
   // Without the separator the newlines are scored as text (bytes in place of EOS): another loss.
   expect(Math.abs(evaluate(joined).loss - separated.loss)).toBeGreaterThan(1e-4);
 });
+
+test('eval reads any corpus with the reading flags: --text-field, --replace-invalid-utf8', () => {
+  const text = fs.readFileSync(corpus, 'utf8').slice(0, 300);
+  const evaluate = (...args: string[]) =>
+    JSON.parse(cli('eval', '--model', model, '--runtime', 'tfjs', '--backend', 'cpu', '--data', ...args));
+  const plain = path.join(dir, 'plain.txt');
+  fs.writeFileSync(plain, text);
+  const jsonl = path.join(dir, 'record.jsonl');
+  fs.writeFileSync(jsonl, `${JSON.stringify({ id: 'r1', body: text })}\n`);
+  expect(evaluate(jsonl, '--text-field', 'body')).toEqual(evaluate(plain));
+  const bad = path.join(dir, 'bad.txt');
+  fs.writeFileSync(bad, Buffer.concat([Buffer.from(text), Buffer.from([0xff])]));
+  expect(() => evaluate(bad)).toThrow(`${bad}: not valid UTF-8 (malformed sequence at byte offset 300)`);
+  const replaced = path.join(dir, 'replaced.txt');
+  fs.writeFileSync(replaced, `${text}\ufffd`);
+  expect(evaluate(bad, '--replace-invalid-utf8')).toEqual(evaluate(replaced));
+});

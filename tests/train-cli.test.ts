@@ -146,6 +146,43 @@ describe('cleangpt train / generate / eval', () => {
     );
   });
 
+  test('--text-field reads a JSONL field, for the trained tokenizer and the token file alike', () => {
+    const bodies = [
+      'In the beginning God created',
+      'the heaven and the earth.',
+      'And the earth was without form',
+    ];
+    const jsonl = path.join(dir, 'records.jsonl');
+    // `id` comes first: without --text-field the reader would take it.
+    fs.writeFileSync(jsonl, bodies.map((body, i) => `${JSON.stringify({ id: `r${i}`, body })}\n`).join(''));
+    const files = bodies.map((body, i) => {
+      const file = path.join(dir, `body-${i}.txt`);
+      fs.writeFileSync(file, body);
+      return file;
+    });
+    const train = (name: string, ...data: string[]) => {
+      const runOut = path.join(dir, name);
+      cli(
+        'train',
+        '--data',
+        ...data,
+        '--out',
+        runOut,
+        '--tokenizer',
+        'char',
+        '--block-size',
+        '16',
+        ...sizes,
+        '--max-steps',
+        '1',
+      );
+      return ['data/train.bin', 'data/train.bin.json', 'tokenizer/vocab.json'].map((f) =>
+        fs.readFileSync(path.join(runOut, f), 'latin1'),
+      );
+    };
+    expect(train('field', jsonl, '--text-field', 'body')).toEqual(train('bodies', ...files));
+  });
+
   test('a missing data file is reported before training', () => {
     expect(() =>
       cli(

@@ -99,6 +99,38 @@ describe('cleangpt transfer / transfer train-hypernet / tokenizers train-unigram
     expect(fs.existsSync(path.join(dir, 'hn-model', 'tokenizer', 'tokenizer.json'))).toBe(true);
   }, 120_000);
 
+  test('train-hypernet reads any corpus with the reading flags (folder, JSONL --text-field, --replace-invalid-utf8)', () => {
+    // Too short alone (the hypernetwork needs a few hundred characters); the JSONL record's `body` is enough,
+    // its `id` (what the reader takes without --text-field) is not.
+    const folder = path.join(dir, 'hn-data');
+    fs.mkdirSync(folder);
+    const bad = path.join(folder, 'a.txt');
+    fs.writeFileSync(bad, Buffer.from('ab \xff cd', 'latin1'));
+    const body = fs.readFileSync(corpus, 'utf8').slice(0, 2000);
+    fs.writeFileSync(path.join(folder, 'b.jsonl'), `${JSON.stringify({ id: 'r1', body })}\n`);
+    const train = (out: string, ...flags: string[]) =>
+      run(
+        'transfer',
+        'train-hypernet',
+        '--model',
+        modelDir,
+        '--data',
+        folder,
+        '--out',
+        path.join(dir, out),
+        '--steps',
+        '1',
+        '--batch-size',
+        '2',
+        ...flags,
+      );
+    expect(train('hn-bad', '--text-field', 'body').err).toContain(`${bad}: not valid UTF-8`);
+    expect(train('hn-id', '--replace-invalid-utf8').err).toMatch(
+      /the training text has \d+ characters; need more/,
+    );
+    expect(train('hn-ok', '--replace-invalid-utf8', '--text-field', 'body').out).toMatch(/trained 1 steps/);
+  }, 60_000);
+
   test('bad inputs are clear errors and write nothing', () => {
     // A model directory whose tokenizer does not belong to the model.
     const mixed = path.join(dir, 'mixed');

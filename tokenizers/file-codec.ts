@@ -1,17 +1,13 @@
 /**
- * Text files to token ids and back: `.json` (a JSON array of ids) or `.bin` (a token file: little-endian
+ * Corpora (read by `readCorpus`) to token ids and back: `.json` (a JSON array of ids) or `.bin` (a token file: little-endian
  * uint16 when the vocabulary fits, else uint32, with the `.bin.json` description beside it); and whole
  * corpora tokenized once into a token file for training.
  */
 import * as fs from 'node:fs';
-import { type CorpusOptions, readCorpus } from '../utils/corpus.js';
-import { FileError, readJsonFile, readTextFile, writeFileAtomic } from '../utils/fs.js';
-import { createProgress } from '../utils/progress.js';
+import { type CorpusOptions, type Document, readCorpus } from '../utils/corpus.js';
+import { FileError, readJsonFile, writeFileAtomic } from '../utils/fs.js';
 import { dtypeFor, metaPath, type TokenDtype, TokenFile, TokenFileWriter } from '../utils/token-file.js';
 import type { BaseTokenizer } from './base.js';
-
-/** Text is encoded in pieces of this many UTF-16 units: bounds the progress granularity. */
-const ENCODE_CHUNK = 1 << 20;
 
 /** `.json` or `.bin` by file extension; anything else is an error naming the file. */
 export function tokenFileFormat(file: string): 'json' | 'bin' {
@@ -20,11 +16,9 @@ export function tokenFileFormat(file: string): 'json' | 'bin' {
   throw new FileError(file, 'expected a .json or .bin file name');
 }
 
-export interface EncodeFileOptions {
+export interface EncodeFileOptions extends Omit<CorpusOptions, 'onBytes'> {
   /** Recorded as `tokenizer` in a `.bin` file's description (default: the tokenizer's type). */
   tokenizerName?: string;
-  /** A progress bar on stderr (default false). */
-  progress?: boolean;
 }
 
 export interface EncodeFileResult {
@@ -33,45 +27,75 @@ export interface EncodeFileResult {
   dtype: TokenDtype | null;
 }
 
-/** Encodes the UTF-8 file `input` into `out` (the tokenizer's own special tokens are recognised). */
-export function encodeFile(
+const NO_EOS = 'the tokenizer has no EOS token to separate documents; set eosToken';
+
+/** The tokenizer's registered type, recorded in a token file's description. */
+const tokenizerType = (tokenizer: BaseTokenizer): string =>
+  (tokenizer.constructor as { tokenizerType?: string }).tokenizerType ?? 'unknown';
+
+/**
+ * Encodes `documents` one after another into `write`, the tokenizer's EOS id between two documents (the
+ * one encoding loop of `encodeFile` and `tokenizeToFile`). A second document without an EOS id is an error.
+ */
+async function encodeDocuments(
   tokenizer: BaseTokenizer,
-  input: string,
+  documents: AsyncIterable<Document> | Iterable<Document>,
+  write: (ids: readonly number[] | Int32Array) => void,
+  onDocument?: (documents: number) => void,
+): Promise<{ numDocuments: number; numBytes: number }> {
+  const eos = tokenizer.eosTokenId;
+  let numDocuments = 0;
+  let numBytes = 0;
+  for await (const document of documents) {
+    const counted = (function* () {
+      for (const piece of document) {
+        numBytes += Buffer.byteLength(piece, 'utf8');
+        yield piece;
+      }
+    })();
+    if (numDocuments > 0) {
+      if (eos === null) throw new Error(NO_EOS);
+      write([eos]);
+    }
+    for (const ids of tokenizer.encodeIterable(counted)) write(ids);
+    numDocuments++;
+    onDocument?.(numDocuments);
+  }
+  return { numDocuments, numBytes };
+}
+
+/**
+ * Encodes the corpus `inputs` (one or more text, JSONL or Parquet files, folders or `hf://` paths, read by
+ * `readCorpus`) into `out`, documents joined by the tokenizer's EOS id; the tokenizer's own special tokens
+ * are recognised. One plain-text file is one document, encoded whole.
+ */
+export async function encodeFile(
+  tokenizer: BaseTokenizer,
+  inputs: string | readonly string[],
   out: string,
   options: EncodeFileOptions = {},
-): EncodeFileResult {
+): Promise<EncodeFileResult> {
   const format = tokenFileFormat(out);
-  const text = readTextFile(input, 'input text');
-  const chunks = function* (): Generator<string> {
-    for (let i = 0; i < text.length; i += ENCODE_CHUNK) yield text.slice(i, i + ENCODE_CHUNK);
-  };
-  const bar = createProgress(text.length, 'encoding', { enabled: options.progress === true });
-  let done = 0;
+  const { tokenizerName, ...read } = options;
   const ids: number[] = [];
   const writer = format === 'bin' ? new TokenFileWriter(out, tokenizer.vocabSize) : null;
   try {
-    for (const part of tokenizer.encodeIterable(chunks())) {
+    const documents = readCorpus(typeof inputs === 'string' ? [inputs] : inputs, read);
+    const { numDocuments, numBytes } = await encodeDocuments(tokenizer, documents, (part) => {
       if (writer !== null) writer.write(part);
       else for (const id of part) ids.push(id);
-      done = Math.min(text.length, done + ENCODE_CHUNK);
-      bar.update(done);
-    }
+    });
     if (writer !== null)
       writer.close({
-        numDocuments: 1,
-        numBytes: Buffer.byteLength(text),
-        tokenizer:
-          options.tokenizerName ??
-          (tokenizer.constructor as { tokenizerType?: string }).tokenizerType ??
-          'unknown',
+        numDocuments,
+        numBytes,
+        tokenizer: tokenizerName ?? tokenizerType(tokenizer),
         eosTokenId: tokenizer.eosTokenId ?? -1,
       });
     else writeFileAtomic(out, `${JSON.stringify(ids)}\n`);
   } catch (error) {
     writer?.abort();
     throw error;
-  } finally {
-    bar.stop();
   }
   return { numTokens: writer?.numTokens ?? ids.length, dtype: writer?.dtype ?? null };
 }
@@ -143,28 +167,22 @@ export async function tokenizeToFile(
   options: TokenizeToFileOptions = {},
 ): Promise<TokenizeToFileResult> {
   const eos = tokenizer.eosTokenId;
-  if (eos === null) throw new Error('the tokenizer has no EOS token to separate documents; set eosToken');
+  if (eos === null) throw new Error(NO_EOS);
   const writer = new TokenFileWriter(outFile, tokenizer.vocabSize);
-  let numDocuments = 0;
-  let numBytes = 0;
+  let counts: { numDocuments: number; numBytes: number };
   try {
     const documents = 'texts' in inputs ? textDocuments(inputs.texts) : readCorpus(inputs, options);
-    for await (const doc of documents) {
-      const counted = (function* () {
-        for (const piece of doc) {
-          numBytes += Buffer.byteLength(piece, 'utf8');
-          yield piece;
-        }
-      })();
-      if (numDocuments > 0) writer.write([eos]);
-      for (const ids of tokenizer.encodeIterable(counted)) writer.write(ids);
-      numDocuments++;
-      options.onProgress?.(writer.numTokens, numDocuments);
-    }
+    counts = await encodeDocuments(
+      tokenizer,
+      documents,
+      (ids) => writer.write(ids),
+      (n) => options.onProgress?.(writer.numTokens, n),
+    );
   } catch (error) {
     writer.abort();
     throw error;
   }
+  const { numDocuments, numBytes } = counts;
   if (writer.numTokens === 0) {
     writer.abort();
     throw new Error(
@@ -174,7 +192,7 @@ export async function tokenizeToFile(
   writer.close({
     numDocuments,
     numBytes,
-    tokenizer: (tokenizer.constructor as { tokenizerType?: string }).tokenizerType ?? 'unknown',
+    tokenizer: tokenizerType(tokenizer),
     eosTokenId: eos,
   });
   return { file: outFile, numTokens: writer.numTokens, numDocuments, numBytes };

@@ -74,6 +74,8 @@ export interface TrainRunOptions {
   seed?: number;
   /** Split plain-text inputs into documents on this separator. */
   documentSeparator?: string;
+  /** JSONL/Parquet field holding the text (default: the first of `text`, `story`, `content`). */
+  textField?: string;
   /** Malformed UTF-8 in the inputs: an error naming the file and offset (default), or U+FFFD. */
   invalidUtf8?: InvalidUtf8Policy;
   /** Continue from `outDir/checkpoint` (the token file and tokenizer are reused). */
@@ -179,6 +181,7 @@ async function trainLocked(options: TrainRunOptions): Promise<TrainRunResult> {
     const source = options.texts !== undefined ? { texts: options.texts } : options.inputs!;
     await tokenizeToFile(tokenizer, source, tokenFile, {
       documentSeparator: options.documentSeparator,
+      textField: options.textField,
       invalidUtf8: options.invalidUtf8,
     });
     tokenizer.savePretrained(path.join(outDir, 'tokenizer'));

@@ -20,6 +20,7 @@ import type { TransformerModel } from '../model/transformer.js';
 import { IGNORE_INDEX } from '../model/types.js';
 import type { BaseTokenizer } from '../tokenizers/base.js';
 import { tokenizeToFile } from '../tokenizers/file-codec.js';
+import type { InvalidUtf8Policy } from '../utils/text-stream.js';
 import { TokenFile } from '../utils/token-file.js';
 import { bitsPerByte } from './base-trainer.js';
 import { tokenByteTable } from './run.js';
@@ -37,6 +38,10 @@ export interface TextEvalOptions {
    * (default: one document per file, its separators scored as text).
    */
   documentSeparator?: string;
+  /** JSONL/Parquet field holding the text (default: the first of `text`, `story`, `content`). */
+  textField?: string;
+  /** Malformed UTF-8 in the files: an error naming the file and offset (default), or U+FFFD. */
+  invalidUtf8?: InvalidUtf8Policy;
 }
 
 /** One window: inputs are stream positions [start, end), its scored targets the positions (from, end]. */
@@ -192,6 +197,8 @@ export async function evaluateOnFiles(
     const file = path.join(dir, 'eval.bin');
     const { numBytes } = await tokenizeToFile(tokenizer, files, file, {
       documentSeparator: options.documentSeparator,
+      textField: options.textField,
+      invalidUtf8: options.invalidUtf8,
     });
     const tokens = new TokenFile(file);
     try {
