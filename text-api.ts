@@ -234,7 +234,6 @@ export {
   expandInputs,
   type ReadOptions,
   readCorpus,
-  readDocuments,
   TEXT_FIELDS,
 } from './utils/corpus.js';
 export { DataLoader } from './utils/data-loader.js';

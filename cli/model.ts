@@ -275,6 +275,7 @@ function registerEval(program: Command): void {
     .addOption(backendOption())
     .addOption(runtimeOption())
     .addOption(threadsOption())
+    .addOption(quietOption())
     .action(async (o) => {
       const { evaluateOnFiles, loadTokenizer } = await import('../index.js');
       const model = await loadInferenceModel(o, 'score');
@@ -283,6 +284,7 @@ function registerEval(program: Command): void {
         batchSize: o.batchSize,
         stride: o.stride,
         ...corpusReadOptions(o),
+        progress: o.quiet !== true,
       });
       console.log(JSON.stringify(result));
     });

@@ -12,6 +12,7 @@ import {
   integerAtLeast,
   overwriteOption,
   positiveNumber,
+  quietOption,
   tokenizerOption,
 } from './options.js';
 
@@ -112,6 +113,7 @@ export function registerTransferCommands(program: Command): Command {
     .option('--checkpoint-interval <n>', 'steps between checkpoints (default 50)', integerAtLeast(1), 50)
     .option('--resume', 'continue from <out>/checkpoint')
     .addOption(backendOption())
+    .addOption(quietOption('no progress bar while reading --data'))
     .action(
       async (
         opts: CorpusFlags & {
@@ -127,6 +129,7 @@ export function registerTransferCommands(program: Command): Command {
           checkpointInterval: number;
           resume?: boolean;
           backend?: string;
+          quiet?: boolean;
         },
       ) => {
         const api = await import('../index.js');
@@ -135,7 +138,10 @@ export function registerTransferCommands(program: Command): Command {
         const tokenizer = api.loadTokenizer(`${opts.model}/tokenizer`);
         // The hypernetwork samples spans from one text, so the documents are joined by newlines.
         const documents: string[] = [];
-        for await (const document of api.readCorpus(opts.data, corpusReadOptions(opts)))
+        for await (const document of api.readCorpus(opts.data, {
+          ...corpusReadOptions(opts),
+          progress: opts.quiet ? undefined : 'reading',
+        }))
           documents.push([...document].join(''));
         const text = documents.join('\n');
         const stop = new AbortController();

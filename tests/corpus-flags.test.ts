@@ -181,7 +181,7 @@ function* allCommands(command: Command, prefix = ''): Generator<[string, Command
   }
 }
 
-test('every command that reads a corpus declares the same reading flags', () => {
+test('every command that reads a corpus declares the same reading flags, and --quiet', () => {
   const flags = ['--document-separator', '--text-field', '--replace-invalid-utf8'];
   const readers: string[] = [];
   for (const [name, command] of allCommands(createProgram())) {
@@ -189,6 +189,7 @@ test('every command that reads a corpus declares the same reading flags', () => 
     const has = flags.filter((flag) => declared.includes(flag));
     if (has.length === 0) continue;
     expect([name, has]).toEqual([name, flags]);
+    expect([name, declared]).toEqual([name, expect.arrayContaining(['--quiet'])]);
     readers.push(name);
   }
   expect(readers.sort()).toEqual([

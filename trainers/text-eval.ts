@@ -42,6 +42,8 @@ export interface TextEvalOptions {
   textField?: string;
   /** Malformed UTF-8 in the files: an error naming the file and offset (default), or U+FFFD. */
   invalidUtf8?: InvalidUtf8Policy;
+  /** A progress bar on stderr over the input bytes while they are tokenized (default false). */
+  progress?: boolean;
 }
 
 /** One window: inputs are stream positions [start, end), its scored targets the positions (from, end]. */
@@ -199,6 +201,7 @@ export async function evaluateOnFiles(
       documentSeparator: options.documentSeparator,
       textField: options.textField,
       invalidUtf8: options.invalidUtf8,
+      progress: options.progress === true ? 'tokenizing' : undefined,
     });
     const tokens = new TokenFile(file);
     try {
