@@ -69,8 +69,15 @@ describe('reading documents', () => {
     await expect(collect([path.join(dir, 'bad.jsonl')])).rejects.toThrow(
       /bad\.jsonl: line 2 is not valid JSON/,
     );
-    fs.writeFileSync(path.join(dir, 'x.csv'), 'a,b');
-    await expect(collect([path.join(dir, 'x.csv')])).rejects.toThrow(/unsupported data file type "\.csv"/);
+    // Any other extension is text (source code, CSV as text); a binary one fails the UTF-8 check.
+    fs.writeFileSync(path.join(dir, 'x.csv'), 'a,b\n1,2');
+    fs.writeFileSync(path.join(dir, 'tokens.bin'), Buffer.from([0x01, 0xfe, 0x00, 0xff]));
+    fs.writeFileSync(path.join(dir, 'x.json'), '{"text": "a"}');
+    expect(await collect([path.join(dir, 'x.csv')])).toEqual(['a,b\n1,2']);
+    await expect(collect([path.join(dir, 'tokens.bin')])).rejects.toThrow(/tokens\.bin: not valid UTF-8/);
+    await expect(collect([path.join(dir, 'x.json')])).rejects.toThrow(
+      /x\.json: JSON files are not a text source/,
+    );
   });
 });
 

@@ -17,7 +17,6 @@ import { fileSize, type InvalidUtf8Policy, readTextChunks } from './text-stream.
 /** Text fields tried in order when a JSONL/Parquet source does not name one. */
 export const TEXT_FIELDS = ['text', 'story', 'content'] as const;
 
-const TEXT_EXTENSIONS = new Set(['.txt', '.md', '.text', '']);
 const JSONL_EXTENSIONS = new Set(['.jsonl', '.ndjson']);
 
 export interface ReadOptions {
@@ -169,21 +168,22 @@ export async function* readDocuments(
   }
 }
 
-/** The documents of one text or JSONL file, read synchronously (Parquet needs `readDocuments`). */
+/**
+ * The documents of one text or JSONL file, read synchronously (Parquet needs `readDocuments`). Any
+ * extension but JSONL's, JSON and Parquet is UTF-8 text (.txt, .md, source code, .csv read as text): a
+ * binary file fails the UTF-8 check naming it.
+ */
 export function* readDocumentsSync(file: string, options: ReadOptions = {}): Generator<Document> {
   const ext = path.extname(file).toLowerCase();
   if (JSONL_EXTENSIONS.has(ext)) yield* readJsonl(file, options);
-  else if (TEXT_EXTENSIONS.has(ext)) {
+  else if (ext === '.json') {
+    throw new FileError(file, 'JSON files are not a text source; use JSONL (one object per line)');
+  } else if (ext === '.parquet') {
+    throw new FileError(file, '.parquet is read only where documents are read asynchronously (readCorpus)');
+  } else {
     const chunks = readTextChunks(file, options.chunkBytes, options.invalidUtf8);
     if (options.documentSeparator) yield* splitDocuments(chunks, options.documentSeparator);
     else yield chunks;
-  } else if (ext === '.json') {
-    throw new FileError(file, 'JSON files are not a text source; use JSONL (one object per line)');
-  } else {
-    throw new FileError(
-      file,
-      `unsupported data file type "${ext}" (supported: .txt, .md, .jsonl, .ndjson${ext === '.parquet' ? '; .parquet only where documents are read asynchronously' : ', .parquet'})`,
-    );
   }
 }
 
