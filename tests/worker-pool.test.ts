@@ -1,7 +1,8 @@
 /**
  * The one worker pool (utils/worker-pool.ts) and its three users, each fuzzed against its simple
  * single-thread path: pre-token counting, batch encoding and the pool's own request/reply protocol
- * (errors, order, bounded dispatch). The span pass is compared in bytespan-span-pool.test.ts.
+ * (errors, order, bounded dispatch), and the compiled URLs workers import. The span pass is compared in
+ * bytespan-span-pool.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,7 +15,7 @@ import type { CountInit, CountReply, CountRequest } from '../tokenizers/bpe/coun
 import { BPETokenizer } from '../tokenizers/bpe/tokenizer.js';
 import { trainBPE } from '../tokenizers/bpe/trainer.js';
 import { checkWorkerCount, defaultWorkerCount, WorkerPool } from '../utils/worker-pool.js';
-import { compiledWorkerUrl } from '../utils/worker-url.js';
+import { compiledModuleUrl, compiledWorkerUrl } from '../utils/worker-url.js';
 
 const EOT = '<|endoftext|>';
 const countScript = () =>
@@ -27,6 +28,25 @@ const pieceText = fc
   .map((parts) => parts.join(''));
 
 const sortedCounts = (m: Map<string, number>) => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+describe('compiled module URLs (what a worker imports)', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  test('a .ts source of this package maps to its .js under dist/; other URLs are imported as given', () => {
+    expect(compiledModuleUrl(pathToFileURL(path.join(root, 'examples', 'chars-per-token.ts')).href)).toEqual(
+      pathToFileURL(path.join(root, 'dist', 'examples', 'chars-per-token.js')),
+    );
+    for (const url of [
+      'file:///elsewhere/metric.ts',
+      'file:///elsewhere/metric.js',
+      'data:text/javascript,1',
+    ])
+      expect(compiledModuleUrl(url).href).toBe(url);
+    const missing = path.join(root, 'tests', 'no-such-module.ts');
+    expect(() => compiledModuleUrl(pathToFileURL(missing).href)).toThrow(
+      `compiled module ${path.join(root, 'dist', 'tests', 'no-such-module.js')} not found: run \`npm run build\` first`,
+    );
+  });
+});
 
 describe('worker count', () => {
   test('one default, checked once', () => {
