@@ -26,15 +26,13 @@ export interface ReferenceState {
   split: number;
   /** B: UTF-8 bytes of the texts. */
   bytes: number;
-  /** Count of each id among the pre-tokens' tokens (by id). */
-  counts: Float64Array;
+  /** Count of each id among the pre-tokens' tokens (by id); kept only by the metrics that read it. */
+  counts: Float64Array | null;
 }
 
-const start = ({ tokenizer }: MetricContext): ReferenceState => ({
-  tokens: 0,
-  words: 0,
-  split: 0,
-  bytes: 0,
+const start = (): ReferenceState => ({ tokens: 0, words: 0, split: 0, bytes: 0, counts: null });
+const startCounting = ({ tokenizer }: MetricContext): ReferenceState => ({
+  ...start(),
   counts: new Float64Array(tokenizer.vocabSize),
 });
 
@@ -67,7 +65,8 @@ function add(state: ReferenceState, text: TokenizedText, { tokenizer }: MetricCo
   state.words += counts.words;
   state.split += counts.split;
   state.bytes += counts.bytes;
-  for (const id of counts.ids) state.counts[id]!++;
+  const byId = state.counts;
+  if (byId !== null) for (const id of counts.ids) byId[id]!++;
 }
 
 function merge(into: ReferenceState, from: ReferenceState): void {
@@ -75,11 +74,14 @@ function merge(into: ReferenceState, from: ReferenceState): void {
   into.words += from.words;
   into.split += from.split;
   into.bytes += from.bytes;
-  for (let id = 0; id < from.counts.length; id++) into.counts[id]! += from.counts[id]!;
+  const [to, by] = [into.counts, from.counts];
+  if (to !== null && by !== null) for (let id = 0; id < by.length; id++) to[id]! += by[id]!;
 }
 
 /** The reference-mode metrics share one per-pre-token pass through this state. */
 const shared = { format: 'ratio', column: false, start, add, merge } as const;
+/** The two that read the id counts keep them (the others skip a loop over every token). */
+const counting = { ...shared, start: startCounting } as const;
 
 export const fertilityReference: Metric<ReferenceState> = {
   ...shared,
@@ -108,20 +110,20 @@ export const bytesPerTokenReference: Metric<ReferenceState> = {
 };
 
 export const typesUsedReference: Metric<ReferenceState> = {
-  ...shared,
+  ...counting,
   format: 'count',
   key: 'typesUsedReference',
   header: 'types used (ref.)',
   definition:
     "types used (ref.) = the reference's: distinct ids among the tokens of the pre-tokens tokenized alone.",
-  value: (_tally, s) => s.counts.reduce((n, c) => (c > 0 ? n + 1 : n), 0),
+  value: (_tally, s) => s.counts!.reduce((n, c) => (c > 0 ? n + 1 : n), 0),
 };
 
 export const renyiReference: Metric<ReferenceState> = {
-  ...shared,
+  ...counting,
   key: 'renyiReference',
   header: 'Rényi (ref.)',
   definition:
     "Rényi (ref.) = the reference's: Rényi efficiency (α = 2.5) of the pre-tokens' tokens tokenized alone.",
-  value: (_tally, s) => renyiEfficiency(s.counts, RENYI_ALPHA),
+  value: (_tally, s) => renyiEfficiency(s.counts!, RENYI_ALPHA),
 };
