@@ -133,7 +133,7 @@ describe.each(COMMANDS)('$name', (command) => {
     const fromFiles = command.run(separate, out('files'));
     expect(fromFiles.status).toBe(0);
     expect(command.result(out('folder'))).toEqual(command.result(out('files')));
-  }, 30_000);
+  });
 
   test('malformed UTF-8 is an error naming the file; --replace-invalid-utf8 reads U+FFFD', () => {
     const refused = command.run([bad], out('bad'));
@@ -143,7 +143,7 @@ describe.each(COMMANDS)('$name', (command) => {
     expect(command.run([bad], out('replaced-bad'), '--replace-invalid-utf8').status).toBe(0);
     expect(command.run([replaced], out('replaced')).status).toBe(0);
     expect(command.result(out('replaced-bad'))).toEqual(command.result(out('replaced')));
-  }, 30_000);
+  });
 });
 
 test('tokenize-to-file: documents are joined by EOS; one text file is encoded whole, as before', () => {
